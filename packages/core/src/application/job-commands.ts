@@ -1,0 +1,141 @@
+/**
+ * The job command service: load a job's stream, fold it, check the caller's expected version
+ * (If-Match), `decide`, and append the events with the version that was read, so a racing
+ * writer makes one of the two fail (ConcurrentModification) instead of overwriting.
+ */
+import type { DecodedEvent, NewEvent } from "@jobledger/events";
+import { v7 as uuidv7 } from "uuid";
+import { Gone, NotFound } from "../domain/errors.ts";
+import { decide, fold, type JobCommand, type JobState } from "../domain/job/aggregate.ts";
+import type { JobDefinitionInputValue, JobPatchInputValue } from "../domain/job/definition.ts";
+import { isStreamSegment, jobStreamId } from "../domain/job/stream.ts";
+import { EMPTY_ALLOW_LIST, parseTargetAllowList, type TargetAllowList } from "../domain/job/target-policy.ts";
+import type { Clock } from "../ports/clock.ts";
+import { type EventStore, VersionConflict } from "../ports/event-store.ts";
+import { ConcurrentModification, PreconditionFailed } from "./errors.ts";
+
+/** Who asks, on whose behalf, and (optionally) which version they saw. */
+export interface CommandContext {
+  tenant: string;
+  /** `user:<id>`, `apikey:<id>`, `system:<component>` */
+  actor: string;
+  /** the request id (X-Request-ID) */
+  correlationId: string;
+  /** the event that caused this command, if any */
+  causationId?: string | null;
+  /** the stream version the caller saw (If-Match); PreconditionFailed when it differs */
+  expectedVersion?: number;
+}
+
+export interface JobCommandResult {
+  /** the job after the command */
+  job: JobState;
+  /** the events this command appended ([] when it changed nothing) */
+  events: DecodedEvent[];
+  /** the job's whole stream after the command */
+  history: DecodedEvent[];
+}
+
+export interface LoadedJob {
+  /** null when the stream is empty (or nothing happened up to the requested point) */
+  state: JobState | null;
+  version: number;
+  history: DecodedEvent[];
+}
+
+export interface LoadJobOptions {
+  /** the state as of this stream version (inclusive) */
+  toVersion?: number;
+  /** the state as of this instant (events that occurred at or before it) */
+  asOf?: Date;
+}
+
+export interface JobCommandsDeps {
+  eventStore: EventStore;
+  clock: Clock;
+  /** new job ids; uuid v7 by default */
+  newId?: () => string;
+  /** parsed, or raw entries as configured (`targets.allowList`); empty by default */
+  allowList?: TargetAllowList | readonly string[];
+}
+
+export interface JobCommands {
+  create(ctx: CommandContext, definition: JobDefinitionInputValue): Promise<JobCommandResult>;
+  update(ctx: CommandContext, jobId: string, patch: JobPatchInputValue): Promise<JobCommandResult>;
+  pause(ctx: CommandContext, jobId: string, options?: { reason?: string | null }): Promise<JobCommandResult>;
+  resume(ctx: CommandContext, jobId: string): Promise<JobCommandResult>;
+  delete(ctx: CommandContext, jobId: string, options?: { reason?: string | null }): Promise<JobCommandResult>;
+  loadJob(tenant: string, jobId: string, options?: LoadJobOptions): Promise<LoadedJob>;
+}
+
+export function createJobCommands(deps: JobCommandsDeps): JobCommands {
+  const { eventStore, clock } = deps;
+  const newId = deps.newId ?? (() => uuidv7());
+  const allowList = Array.isArray(deps.allowList)
+    ? parseTargetAllowList(deps.allowList)
+    : ((deps.allowList as TargetAllowList | undefined) ?? EMPTY_ALLOW_LIST);
+
+  async function loadJob(tenant: string, jobId: string, options: LoadJobOptions = {}): Promise<LoadedJob> {
+    const history: DecodedEvent[] = [];
+    const streamId = jobStreamId(tenant, jobId);
+    for await (const event of eventStore.readStreamAll(streamId, { toVersion: options.toVersion })) {
+      if (options.asOf && event.occurredAt.getTime() > options.asOf.getTime()) break;
+      history.push(event);
+    }
+    return { state: fold(history), version: history.at(-1)?.version ?? 0, history };
+  }
+
+  async function execute(ctx: CommandContext, jobId: string, command: JobCommand): Promise<JobCommandResult> {
+    if (!isStreamSegment(jobId)) throw new NotFound(jobId);
+    const streamId = jobStreamId(ctx.tenant, jobId);
+    const { state, version, history } = await loadJob(ctx.tenant, jobId);
+
+    if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== version) {
+      // a missing or deleted job is the better answer than a stale version
+      if (command.type !== "CreateJob" && state === null) throw new NotFound(jobId);
+      if (command.type !== "CreateJob" && state?.status === "deleted") throw new Gone(jobId);
+      throw new PreconditionFailed(streamId, ctx.expectedVersion, version);
+    }
+
+    const decided = decide(command, state, { allowList, jobId });
+    if (decided.length === 0) {
+      // only commands on an existing job can decide nothing, so state is set
+      return { job: state as JobState, events: [], history };
+    }
+
+    const occurredAt = clock.now();
+    const newEvents = decided.map(
+      (event): NewEvent => ({
+        eventId: uuidv7(),
+        type: event.type,
+        data: event.data,
+        occurredAt,
+        correlationId: ctx.correlationId,
+        causationId: ctx.causationId ?? null,
+        actor: ctx.actor,
+        tenant: ctx.tenant,
+      }),
+    );
+
+    let appended: DecodedEvent[];
+    try {
+      appended = (await eventStore.append(streamId, version, newEvents)).events;
+    } catch (error) {
+      if (error instanceof VersionConflict) {
+        throw new ConcurrentModification(streamId, version, error.actualVersion, { cause: error });
+      }
+      throw error;
+    }
+    const job = fold(appended, state) as JobState;
+    return { job, events: appended, history: [...history, ...appended] };
+  }
+
+  return {
+    create: (ctx, definition) => execute(ctx, newId(), { type: "CreateJob", definition }),
+    update: (ctx, jobId, patch) => execute(ctx, jobId, { type: "UpdateJob", patch }),
+    pause: (ctx, jobId, options = {}) => execute(ctx, jobId, { type: "PauseJob", reason: options.reason }),
+    resume: (ctx, jobId) => execute(ctx, jobId, { type: "ResumeJob" }),
+    delete: (ctx, jobId, options = {}) => execute(ctx, jobId, { type: "DeleteJob", reason: options.reason }),
+    loadJob,
+  };
+}

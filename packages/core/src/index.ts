@@ -1,0 +1,2 @@
+export * from "./ports/event-store.ts";
+export * from "./ports/clock.ts";

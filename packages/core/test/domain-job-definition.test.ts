@@ -1,0 +1,435 @@
+/** Job definition validation: every field rule, its path and a message that names the field. */
+import { describe, expect, it } from "vitest";
+import {
+  cronProblem,
+  isKnownTimeZone,
+  JobDefinitionInput,
+  JobPatchInput,
+  LIMITS,
+  parseInstant,
+  parseJobDefinition,
+  parseJobPatch,
+  validationIssues,
+} from "../src/domain/job/definition.ts";
+import { validInput } from "./domain-job-support.ts";
+
+type Json = Record<string, unknown>;
+
+/** A copy of `input` with the value at a dotted path set (or removed with `undefined`). */
+function withValue(input: Json, path: string, value: unknown): Json {
+  const copy = structuredClone(input);
+  const keys = path.split(".");
+  const last = keys.pop() as string;
+  let at: Json = copy;
+  for (const key of keys) {
+    at[key] ??= {};
+    at = at[key] as Json;
+  }
+  if (value === undefined) delete at[last];
+  else at[last] = value;
+  return copy;
+}
+
+const GET = { method: "GET", url: "https://api.example.com/x" };
+const base = validInput() as unknown as Json;
+
+function issuesFor(input: unknown) {
+  const parsed = parseJobDefinition(input);
+  if (parsed.ok) throw new Error(`expected ${JSON.stringify(input)} to be refused`);
+  return parsed.issues;
+}
+
+// [what, field path set, value, issue path, message pattern]
+const refused: [string, string, unknown, string, RegExp][] = [
+  ["missing name", "name", undefined, "name", /^name is required$/],
+  ["empty name", "name", "   ", "name", /^name must not be empty$/],
+  ["long name", "name", "n".repeat(201), "name", /^name must be at most 200 characters$/],
+  ["numeric name", "name", 7, "name", /^name must be a string$/],
+  ["long description", "description", "d".repeat(2001), "description", /at most 2000/],
+  [
+    "unknown method",
+    "request.method",
+    "FETCH",
+    "request.method",
+    /^request\.method must be one of GET, HEAD/,
+  ],
+  ["missing url", "request.url", undefined, "request.url", /^request\.url is required$/],
+  ["ftp url", "request.url", "ftp://example.com/file", "request.url", /must use http or https, not ftp/],
+  ["relative url", "request.url", "/reports", "request.url", /must be an absolute URL/],
+  ["url with spaces", "request.url", "https://example.com/a b", "request.url", /whitespace/],
+  ["long url", "request.url", `https://example.com/${"a".repeat(2048)}`, "request.url", /at most 2048/],
+  ["url with credentials", "request.url", "https://user:secret@example.com/", "request.url", /credentials/],
+  ["header name not a token", "request.headers", { "X Bad": "1" }, "request.headers.X Bad", /RFC 9110 token/],
+  ["Host header", "request.headers", { Host: "evil" }, "request.headers.Host", /hop-by-hop/],
+  [
+    "Content-Length header",
+    "request.headers",
+    { "content-length": "1" },
+    "request.headers.content-length",
+    /hop-by-hop/,
+  ],
+  [
+    "Connection header",
+    "request.headers",
+    { Connection: "close" },
+    "request.headers.Connection",
+    /hop-by-hop/,
+  ],
+  [
+    "Transfer-Encoding header",
+    "request.headers",
+    { "Transfer-Encoding": "chunked" },
+    "request.headers.Transfer-Encoding",
+    /hop-by-hop/,
+  ],
+  [
+    "Idempotency-Key header",
+    "request.headers",
+    { "Idempotency-Key": "k" },
+    "request.headers.Idempotency-Key",
+    /runner/,
+  ],
+  ["header value with CRLF", "request.headers", { "X-A": "a\r\nX-B: b" }, "request.headers.X-A", /CR, LF/],
+  ["header value not a string", "request.headers", { "X-A": 1 }, "request.headers.X-A", /request\.headers/],
+  ["same header twice", "request.headers", { "X-A": "1", "x-a": "2" }, "request.headers.x-a", /given twice/],
+  [
+    "51 headers",
+    "request.headers",
+    Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`X-H${i}`, "v"])),
+    "request.headers",
+    /at most 50 headers/,
+  ],
+  ["body over 256 KiB", "request.body", "b".repeat(LIMITS.bodyMaxBytes + 1), "request.body", /256 KiB/],
+  [
+    "body over 256 KiB in UTF-8",
+    "request.body",
+    "é".repeat(LIMITS.bodyMaxBytes / 2 + 1),
+    "request.body",
+    /256 KiB/,
+  ],
+  [
+    "negative timeout",
+    "request.timeoutMs",
+    -1,
+    "request.timeoutMs",
+    /^request\.timeoutMs must be from 1 to 900000$/,
+  ],
+  ["zero timeout", "request.timeoutMs", 0, "request.timeoutMs", /from 1 to 900000/],
+  ["fractional timeout", "request.timeoutMs", 1.5, "request.timeoutMs", /integer/],
+  ["timeout over 15 min", "request.timeoutMs", 900_001, "request.timeoutMs", /from 1 to 900000/],
+  [
+    "timeout as text",
+    "request.timeoutMs",
+    "30s",
+    "request.timeoutMs",
+    /^request\.timeoutMs must be a number$/,
+  ],
+  ["unknown request field", "request.query", "a=1", "request.query", /^request\.query is not a known field$/],
+  ["missing schedule", "schedule", undefined, "schedule", /^schedule is required$/],
+  ["schedule not an object", "schedule", "daily", "schedule", /^schedule must be an object$/],
+  [
+    "unknown schedule type",
+    "schedule",
+    { type: "weekly" },
+    "schedule.type",
+    /^schedule\.type must be one of cron, rate, once$/,
+  ],
+  ["schedule without type", "schedule", { everySeconds: 5 }, "schedule.type", /^schedule\.type is required$/],
+  [
+    "bad cron minute",
+    "schedule.expression",
+    "61 * * * *",
+    "schedule.expression",
+    /Invalid value for minute: 61/,
+  ],
+  [
+    "cron with a year field",
+    "schedule.expression",
+    "0 0 0 1 1 * 2030",
+    "schedule.expression",
+    /5 or 6 parts/,
+  ],
+  [
+    "cron gibberish",
+    "schedule.expression",
+    "every day",
+    "schedule.expression",
+    /not a valid cron expression/,
+  ],
+  ["cron with ?", "schedule.expression", "? * * * *", "schedule.expression", /'\?' is not supported/],
+  [
+    "unknown time zone",
+    "schedule.timezone",
+    "Mars/Olympus_Mons",
+    "schedule.timezone",
+    /"Mars\/Olympus_Mons" is not a known IANA/,
+  ],
+  ["empty time zone", "schedule.timezone", "", "schedule.timezone", /not a known IANA time zone/],
+  [
+    "unknown schedule field",
+    "schedule.jitter",
+    5,
+    "schedule.jitter",
+    /^schedule\.jitter is not a known field$/,
+  ],
+  [
+    "retry maxAttempts 0",
+    "retry.maxAttempts",
+    0,
+    "retry.maxAttempts",
+    /^retry\.maxAttempts must be from 1 to 50$/,
+  ],
+  ["retry maxAttempts 51", "retry.maxAttempts", 51, "retry.maxAttempts", /from 1 to 50/],
+  [
+    "retry zero delay",
+    "retry.initialDelayMs",
+    0,
+    "retry.initialDelayMs",
+    /^retry\.initialDelayMs must be positive$/,
+  ],
+  [
+    "retry negative max delay",
+    "retry.maxDelayMs",
+    -5,
+    "retry.maxDelayMs",
+    /^retry\.maxDelayMs must be positive$/,
+  ],
+  [
+    "retry initial above max",
+    "retry.initialDelayMs",
+    400_000,
+    "retry.initialDelayMs",
+    /not be greater than retry\.maxDelayMs/,
+  ],
+  [
+    "retry multiplier below 1",
+    "retry.multiplier",
+    0.5,
+    "retry.multiplier",
+    /^retry\.multiplier must be from 1 to 10$/,
+  ],
+  ["retry multiplier above 10", "retry.multiplier", 11, "retry.multiplier", /from 1 to 10/],
+  ["retry on nothing", "retry.retryOn", [], "retry.retryOn", /at least one/],
+  ["retry on teapots", "retry.retryOn", ["418"], "retry.retryOn.0", /retry\.retryOn entries must be one of/],
+  ["unknown retry field", "retry.jitter", true, "retry.jitter", /not a known field/],
+  [
+    "unknown overlap",
+    "overlap",
+    "never",
+    "overlap",
+    /^overlap must be one of skip, queue, allow, cancel-previous$/,
+  ],
+  ["21 tags", "tags", Array.from({ length: 21 }, (_, i) => `t${i}`), "tags", /at most 20/],
+  ["duplicate tag", "tags", ["a", "b", "a"], "tags.2", /tags holds "a" twice/],
+  ["tag with a bad first character", "tags", ["-x"], "tags.0", /tags entries must be/],
+  ["tag too long", "tags", [`t${"x".repeat(63)}`], "tags.0", /tags entries must be/],
+  ["unknown top-level field", "owner", "bob", "owner", /^owner is not a known field$/],
+];
+
+describe("JobDefinitionInput refuses", () => {
+  it.each(refused)("%s", (_what, path, value, issuePath, pattern) => {
+    const issues = issuesFor(withValue(base, path, value));
+    const issue = issues.find((i) => i.path === issuePath);
+    expect(issue, JSON.stringify(issues)).toBeDefined();
+    expect(issue?.message).toMatch(pattern);
+    // every message names its field (at least its top-level part)
+    expect(issue?.message).toContain(issuePath.split(".")[0]);
+  });
+
+  it("a body with GET or HEAD", () => {
+    for (const method of ["GET", "HEAD"]) {
+      const issues = issuesFor(withValue(base, "request", { ...GET, method, body: "x" }));
+      expect(issues).toEqual([
+        { path: "request.body", message: `request.body is not allowed with ${method}` },
+      ]);
+    }
+  });
+
+  it("rates outside 1 s .. 31 days and fractional rates", () => {
+    for (const everySeconds of [0, 31 * 86_400 + 1, 1.5, -60]) {
+      const issues = issuesFor(withValue(base, "schedule", { type: "rate", everySeconds }));
+      expect(issues[0]?.path).toBe("schedule.everySeconds");
+      expect(issues[0]?.message).toMatch(/^schedule\.everySeconds must be/);
+    }
+  });
+
+  it("once schedules without an offset or on impossible dates", () => {
+    for (const at of [
+      "2026-11-23T12:00:00",
+      "2026-02-30T10:00:00Z",
+      "2026-11-23",
+      "tomorrow",
+      "2026-11-23T25:00:00Z",
+    ]) {
+      const issues = issuesFor(withValue(base, "schedule", { type: "once", at }));
+      expect(issues, at).toEqual([
+        {
+          path: "schedule.at",
+          message: "schedule.at must be an ISO-8601 instant with an offset or Z (e.g. 2026-11-23T12:00:00Z)",
+        },
+      ]);
+    }
+  });
+
+  it("anything that is not an object", () => {
+    for (const input of [null, "job", 42, []]) {
+      expect(issuesFor(input)).toEqual([{ path: "", message: "the job definition must be an object" }]);
+    }
+  });
+
+  it("reports every problem at once", () => {
+    const issues = issuesFor({ name: "", request: { method: "GET", url: "ftp://x" }, extra: 1 });
+    expect(issues.map((i) => i.path)).toEqual(["name", "request.url", "schedule", "extra"]);
+  });
+});
+
+describe("JobDefinitionInput accepts", () => {
+  it("the smallest definition and fills in the defaults", () => {
+    const parsed = JobDefinitionInput.parse({
+      name: " ping ",
+      request: GET,
+      schedule: { type: "rate", everySeconds: 60 },
+    });
+    expect(parsed).toEqual({
+      name: "ping",
+      description: null,
+      request: { ...GET, headers: {}, body: null, timeoutMs: 30_000 },
+      schedule: { type: "rate", everySeconds: 60 },
+      retry: {
+        maxAttempts: 3,
+        initialDelayMs: 1000,
+        maxDelayMs: 300_000,
+        multiplier: 2,
+        retryOn: ["network", "timeout", "429", "5xx"],
+      },
+      overlap: "skip",
+      tags: [],
+    });
+  });
+
+  it("5-field and 6-field cron expressions in IANA zones and UTC", () => {
+    for (const [expression, timezone] of [
+      ["*/5 * * * *", "UTC"],
+      ["0 30 9 * * MON-FRI", "America/New_York"],
+      ["0 0 L * *", "Europe/Berlin"],
+      ["15 2 * * 0", "Asia/Kolkata"],
+      ["0 8 * * *", "Europe/Kyiv"],
+    ]) {
+      const parsed = parseJobDefinition(withValue(base, "schedule", { type: "cron", expression, timezone }));
+      expect(parsed.ok, `${expression} ${timezone}`).toBe(true);
+    }
+  });
+
+  it("a once instant with an offset, normalised to UTC", () => {
+    const parsed = JobDefinitionInput.parse(
+      withValue(base, "schedule", { type: "once", at: "2026-03-29T02:30:00+02:00" }),
+    );
+    expect(parsed.schedule).toEqual({ type: "once", at: "2026-03-29T00:30:00.000Z" });
+  });
+
+  it("a retryOn set, de-duplicated in canonical order, and partial retry policies", () => {
+    const parsed = JobDefinitionInput.parse(
+      withValue(base, "retry", { maxAttempts: 5, retryOn: ["5xx", "network", "5xx"] }),
+    );
+    expect(parsed.retry).toEqual({ ...parsed.retry, maxAttempts: 5, retryOn: ["network", "5xx"] });
+    expect(parsed.retry.initialDelayMs).toBe(1000);
+  });
+
+  it("limits exactly at their bounds", () => {
+    const atLimits = {
+      name: "n".repeat(200),
+      description: "d".repeat(2000),
+      request: {
+        method: "PUT",
+        url: `https://example.com/${"a".repeat(2048 - 20)}`,
+        headers: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`X-H${i}`, "v"])),
+        body: "b".repeat(LIMITS.bodyMaxBytes),
+        timeoutMs: 900_000,
+      },
+      schedule: { type: "rate", everySeconds: 31 * 86_400 },
+      retry: { maxAttempts: 50, initialDelayMs: 1, maxDelayMs: 1, multiplier: 10, retryOn: ["4xx"] },
+      overlap: "cancel-previous",
+      tags: Array.from({ length: 20 }, (_, i) => `env:prod.${i}_x-y`),
+    };
+    expect(atLimits.request.url).toHaveLength(2048);
+    const parsed = parseJobDefinition(atLimits);
+    expect(parsed.ok ? [] : parsed.issues).toEqual([]);
+  });
+
+  it("its own output unchanged (validation is idempotent)", () => {
+    const once = JobDefinitionInput.parse(validInput({ description: "  x  ", tags: ["b", "a"] }));
+    expect(JobDefinitionInput.parse(once)).toEqual(once);
+  });
+});
+
+describe("JobPatchInput", () => {
+  it("takes any one field, partial request and retry, and null to clear", () => {
+    expect(parseJobPatch({ name: "x" })).toEqual({ ok: true, value: { name: "x" } });
+    expect(
+      JobPatchInput.parse({
+        request: { url: "https://b.example" },
+        retry: { maxAttempts: 2 },
+        description: null,
+      }),
+    ).toEqual({
+      request: { url: "https://b.example" },
+      retry: { maxAttempts: 2 },
+      description: null,
+    });
+  });
+
+  it("refuses an empty patch, unknown fields and bad values with their paths", () => {
+    expect(parseJobPatch({})).toEqual({
+      ok: false,
+      issues: [{ path: "", message: "the patch must change at least one field" }],
+    });
+    expect(parseJobPatch({ request: { url: "https://b.example", verb: "GET" } })).toEqual({
+      ok: false,
+      issues: [{ path: "request.verb", message: "request.verb is not a known field" }],
+    });
+    expect(
+      parseJobPatch({ schedule: { type: "cron", expression: "* * * * *", timezone: "Nowhere/City" } }),
+    ).toMatchObject({
+      ok: false,
+      issues: [{ path: "schedule.timezone" }],
+    });
+    expect(parseJobPatch({ name: null })).toEqual({
+      ok: false,
+      issues: [{ path: "name", message: "name must be a string" }],
+    });
+  });
+});
+
+describe("helpers", () => {
+  it("validationIssues lists unknown fields one by one with their paths", () => {
+    const result = JobDefinitionInput.safeParse({ ...validInput(), a: 1, b: 2 });
+    expect(result.success).toBe(false);
+    if (!result.success) {
+      expect(validationIssues(result.error)).toEqual([
+        { path: "a", message: "a is not a known field" },
+        { path: "b", message: "b is not a known field" },
+      ]);
+    }
+  });
+
+  it("isKnownTimeZone takes Intl's zones, UTC and current names of legacy ids, not offsets", () => {
+    for (const zone of ["Europe/Berlin", "UTC", "Etc/UTC", "Asia/Kolkata", "Asia/Calcutta", "Europe/Kyiv"]) {
+      expect(isKnownTimeZone(zone), zone).toBe(true);
+    }
+    for (const zone of ["Mars/Olympus_Mons", "+02:00", "CEST", "", "Europe/Berlin "]) {
+      expect(isKnownTimeZone(zone), zone).toBe(false);
+    }
+  });
+
+  it("cronProblem passes croner's message through", () => {
+    expect(cronProblem("0 9 * * 1-5")).toBeNull();
+    expect(cronProblem("* * *")).toMatch(/^CronPattern: /);
+  });
+
+  it("parseInstant reads offsets and refuses impossible dates", () => {
+    expect(parseInstant("2026-11-23T12:00Z")?.toISOString()).toBe("2026-11-23T12:00:00.000Z");
+    expect(parseInstant("2026-11-23T12:00:00.123456-05:30")?.toISOString()).toBe("2026-11-23T17:30:00.123Z");
+    expect(parseInstant("2028-02-29T00:00:00Z")).not.toBeNull();
+    expect(parseInstant("2026-02-29T00:00:00Z")).toBeNull();
+  });
+});

@@ -1,0 +1,21 @@
+/** `JobDeleted`: a job was removed (its history stays). Published versions, oldest first (never edit one). */
+import type { EventSchema } from "./event-schema.ts";
+import { prop } from "./event-schema.ts";
+import { NAMESPACE } from "./namespace.ts";
+
+export const jobDeletedSchema: EventSchema<"JobDeleted"> = {
+  family: "JobDeleted",
+  versions: [
+    {
+      version: 1,
+      schema: {
+        type: "record",
+        name: "JobDeleted",
+        namespace: NAMESPACE,
+        fields: [{ name: "reason", type: ["null", "string"], default: null }],
+      },
+    },
+  ],
+  toAvro: (data) => ({ reason: prop(data, "reason") }),
+  fromAvro: (value) => ({ reason: value.reason as string | null }),
+};

@@ -1,0 +1,2 @@
+/** The Avro namespace of every Jobledger schema. */
+export const NAMESPACE = "jobledger.events";

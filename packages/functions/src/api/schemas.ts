@@ -1,0 +1,72 @@
+/** Response shapes of the API, as zod schemas that also document them in OpenAPI. */
+import { z } from "@hono/zod-openapi";
+
+const HttpRequestSpec = z
+  .object({
+    method: z.enum(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
+    url: z.string(),
+    headers: z.record(z.string(), z.string()),
+    body: z.string().nullable(),
+    timeoutMs: z.number().int(),
+  })
+  .openapi("HttpRequestSpec");
+
+const Schedule = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("cron"), expression: z.string(), timezone: z.string() }),
+    z.object({ type: z.literal("rate"), everySeconds: z.number().int() }),
+    z.object({ type: z.literal("once"), at: z.string() }),
+  ])
+  .openapi("Schedule");
+
+const RetryPolicy = z
+  .object({
+    maxAttempts: z.number().int(),
+    initialDelayMs: z.number().int(),
+    maxDelayMs: z.number().int(),
+    multiplier: z.number(),
+    retryOn: z.array(z.enum(["network", "timeout", "429", "5xx", "4xx"])),
+  })
+  .openapi("RetryPolicy");
+
+export const Job = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    request: HttpRequestSpec,
+    schedule: Schedule,
+    retry: RetryPolicy,
+    overlap: z.enum(["skip", "queue", "allow", "cancel-previous"]),
+    tags: z.array(z.string()),
+    status: z.enum(["active", "paused", "deleted"]),
+    version: z.number().int().openapi({ description: "stream version; also the ETag" }),
+    createdAt: z.string(),
+    createdBy: z.string(),
+    updatedAt: z.string(),
+    updatedBy: z.string(),
+  })
+  .openapi("Job");
+
+export const JobPage = z
+  .object({ items: z.array(Job), nextCursor: z.string().nullable() })
+  .openapi("JobPage");
+
+export const AuditEvent = z
+  .object({
+    version: z.number().int(),
+    type: z.string(),
+    eventId: z.string(),
+    occurredAt: z.string(),
+    actor: z.string(),
+    correlationId: z.string(),
+    causationId: z.string().nullable(),
+    schemaVersion: z.number().int(),
+    data: z.record(z.string(), z.unknown()),
+    hash: z.string(),
+  })
+  .openapi("AuditEvent");
+
+export const AuditPage = z
+  .object({ items: z.array(AuditEvent), nextFromVersion: z.number().int().nullable() })
+  .openapi("AuditPage");

@@ -1,0 +1,49 @@
+/** `npm start`: runs the local system until Ctrl-C and says where to open it. */
+import { ConfigError } from "@jobledger/core/config";
+import { createLogger } from "@jobledger/core/logging";
+import { startLocalSystem } from "./system.ts";
+
+// The AWS SDK versions are pinned (STACK.md); its notice about future Node 22 releases is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const root = createLogger();
+const logger = root.child({ component: "local" });
+
+try {
+  const system = await startLocalSystem({ logger: root });
+  const { config, url } = system;
+  const lines = [
+    "",
+    "Jobledger is running.",
+    `  API            ${url}/v1/jobs`,
+    `  API reference  ${url}/reference   (OpenAPI: ${url}/openapi.json)`,
+    `  Health         ${url}/health  ${url}/ready`,
+    `  Data folder    ${config.dataDir}`,
+    `  Postgres       ${config.postgres.url ? "DATABASE_URL" : `PGlite in ${config.postgres.pglitePath}`}`,
+    "Press Ctrl-C to stop.",
+    "",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  logger.info({ url, dataDir: config.dataDir }, "local system started");
+
+  let signals = 0;
+  const shutdown = async (signal: string) => {
+    if (++signals > 1) process.exit(1);
+    logger.info({ signal }, "stopping");
+    await system.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+  } else if (error instanceof Error && "code" in error && error.code === "EADDRINUSE") {
+    process.stderr.write(
+      `The port is in use: ${error.message}. Set PORT to another port (PORT=3001 npm start).\n`,
+    );
+  } else {
+    logger.fatal({ err: error }, "the local system could not start");
+  }
+  process.exit(1);
+}

@@ -1,0 +1,111 @@
+/**
+ * The whole system on one machine: embedded DynamoDB (dynalite) and Kinesis (kinesalite)
+ * unless endpoints are configured, Postgres (PGlite unless DATABASE_URL), the change-feed
+ * relay, one poller per consumer invoking the same Lambda handlers AWS runs, and the API.
+ * State persists under the configured data folder.
+ */
+import { mkdir } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { serve } from "@hono/node-server";
+import { ensureEventStoreTable } from "@jobledger/core/adapters/dynamodb/event-store-table";
+import { ensureIdempotencyTable } from "@jobledger/core/adapters/idempotency/dynamodb-idempotency-store";
+import {
+  DynamoCheckpointStore,
+  ensureCheckpointTable,
+} from "@jobledger/core/adapters/kinesis/checkpoint-store";
+import { KinesisPoller } from "@jobledger/core/adapters/kinesis/poller";
+import { ensureStream } from "@jobledger/core/adapters/kinesis/stream";
+import { type StandIn, startDynalite, startKinesalite } from "@jobledger/core/adapters/local/standins";
+import { type AppConfig, loadConfig } from "@jobledger/core/config";
+import { createLogger, type Logger } from "@jobledger/core/logging";
+import type { Clock } from "@jobledger/core/ports/clock";
+import { createApi } from "../api/app.ts";
+import { createServices, type Services } from "../wiring.ts";
+
+export interface LocalSystemOptions {
+  env?: Record<string, string | undefined>;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface LocalSystem {
+  config: AppConfig;
+  /** where the API answers, e.g. http://127.0.0.1:3000 */
+  url: string;
+  services: Services;
+  pollers: KinesisPoller[];
+  stop(): Promise<void>;
+}
+
+export async function startLocalSystem(options: LocalSystemOptions = {}): Promise<LocalSystem> {
+  const config = loadConfig(options.env ?? process.env);
+  const logger = options.logger ?? createLogger();
+  await mkdir(config.dataDir, { recursive: true });
+
+  const standIns: StandIn[] = [];
+  const stopStandIns = () => Promise.allSettled(standIns.map((s) => s.close()));
+  try {
+    if (!config.dynamodb.endpoint) {
+      const dynalite = await startDynalite({ path: path.join(config.dataDir, "dynamodb") });
+      standIns.push(dynalite);
+      config.dynamodb.endpoint = dynalite.endpoint;
+    }
+    if (!config.kinesis.endpoint) {
+      const kinesalite = await startKinesalite({ path: path.join(config.dataDir, "kinesis") });
+      standIns.push(kinesalite);
+      config.kinesis.endpoint = kinesalite.endpoint;
+    }
+    const services = await createServices(config, { clock: options.clock, logger });
+    await Promise.all([
+      ensureEventStoreTable(services.dynamo.client, config.dynamodb.eventsTable),
+      ensureIdempotencyTable(services.dynamo.client, config.dynamodb.idempotencyTable),
+      ensureCheckpointTable(services.dynamo.client, config.dynamodb.checkpointsTable),
+      ensureStream(services.kinesis, config.kinesis.streamName, config.kinesis.shardCount),
+    ]);
+    await services.relay?.start();
+
+    const checkpoints = new DynamoCheckpointStore(services.dynamo.doc, config.dynamodb.checkpointsTable);
+    const pollers = [
+      new KinesisPoller({
+        kinesis: services.kinesis,
+        streamName: config.kinesis.streamName,
+        consumerName: "postgres-projector",
+        handler: services.postgresProjectorHandler,
+        checkpoints,
+        region: config.region,
+        logger: logger.child({ component: "poller", consumer: "postgres-projector" }),
+      }),
+    ];
+    await Promise.all(pollers.map((p) => p.start()));
+
+    const app = createApi(services.api);
+    const server = serve({ fetch: app.fetch, port: config.api.port, hostname: config.api.host });
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", reject);
+    });
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${config.api.host === "0.0.0.0" ? "localhost" : config.api.host}:${port}`;
+
+    let stopping: Promise<void> | undefined;
+    return {
+      config,
+      url,
+      services,
+      pollers,
+      stop() {
+        stopping ??= (async () => {
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          await Promise.all(pollers.map((p) => p.stop()));
+          await services.close();
+          await stopStandIns();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopStandIns();
+    throw error;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Builds the system's services from configuration: the same wiring for Lambda handlers and
+ * the local runtime. Nothing here knows whether it runs on AWS or on one machine; the
+ * configuration's endpoints decide.
+ */
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import type { KinesisClient } from "@aws-sdk/client-kinesis";
+import { DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
+import { DynamoEventStore } from "@jobledger/core/adapters/dynamodb/event-store";
+import { createDynamoIdempotencyStore } from "@jobledger/core/adapters/idempotency/dynamodb-idempotency-store";
+import { LocalRelay } from "@jobledger/core/adapters/local/relay";
+import {
+  createDynamoClients,
+  createKinesisClient,
+  type DynamoClients,
+} from "@jobledger/core/adapters/local/standins";
+import { type Database, openDatabase } from "@jobledger/core/adapters/postgres/database";
+import { createJobQueries } from "@jobledger/core/adapters/postgres/job-queries";
+import { migrate } from "@jobledger/core/adapters/postgres/migrate";
+import { createPostgresProjector } from "@jobledger/core/adapters/postgres/projector";
+import { createJobCommands } from "@jobledger/core/application/job-commands";
+import { createStreamConsumerHandler, type StreamConsumerHandler } from "@jobledger/core/changefeed/consumer";
+import type { AppConfig } from "@jobledger/core/config";
+import { createLogger, type Logger } from "@jobledger/core/logging";
+import { type Clock, systemClock } from "@jobledger/core/ports/clock";
+import { jobsProjection } from "@jobledger/core/projections/jobs";
+import type { ApiDeps } from "./api/context.ts";
+
+export interface ServiceOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface Services {
+  config: AppConfig;
+  clock: Clock;
+  logger: Logger;
+  dynamo: DynamoClients;
+  kinesis: KinesisClient;
+  database: Database;
+  eventStore: DynamoEventStore;
+  /** publishes commits to Kinesis when the change feed is "relay" (locally) */
+  relay: LocalRelay | null;
+  api: ApiDeps;
+  /** the Postgres projector as a Lambda Kinesis handler */
+  postgresProjectorHandler: StreamConsumerHandler;
+  close(): Promise<void>;
+}
+
+export async function createServices(config: AppConfig, options: ServiceOptions = {}): Promise<Services> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger();
+  const dynamo = createDynamoClients({ endpoint: config.dynamodb.endpoint, region: config.region });
+  const kinesis = createKinesisClient({ endpoint: config.kinesis.endpoint, region: config.region });
+  const database = await openDatabase({
+    url: config.postgres.url,
+    pglitePath: config.postgres.pglitePath,
+    logger: logger.child({ component: "postgres" }),
+  });
+  await migrate(database.pool);
+
+  const relay =
+    config.changeFeed === "relay"
+      ? new LocalRelay({
+          doc: dynamo.doc,
+          tableName: config.dynamodb.eventsTable,
+          kinesis,
+          streamName: config.kinesis.streamName,
+          region: config.region,
+          logger: logger.child({ component: "relay" }),
+        })
+      : null;
+  const eventStore = new DynamoEventStore({
+    doc: dynamo.doc,
+    tableName: config.dynamodb.eventsTable,
+    changeFeed: config.changeFeed,
+    clock,
+    onCommitted: relay?.onCommitted,
+  });
+  const jobCommands = createJobCommands({ eventStore, clock, allowList: config.targets.allowList });
+  const jobQueries = createJobQueries(database.pool);
+  const idempotency = createDynamoIdempotencyStore({
+    doc: dynamo.doc,
+    tableName: config.dynamodb.idempotencyTable,
+    ttlSeconds: config.idempotency.ttlSeconds,
+  });
+
+  const projector = createPostgresProjector({
+    pool: database.pool,
+    eventStore,
+    projections: [jobsProjection],
+    logger: logger.child({ component: "postgres-projector" }),
+  });
+  const postgresProjectorHandler = createStreamConsumerHandler(
+    async (events) => {
+      await projector.handle(events);
+    },
+    { logger: logger.child({ component: "postgres-projector" }) },
+  );
+
+  const api: ApiDeps = {
+    config,
+    clock,
+    logger: logger.child({ component: "api" }),
+    eventStore,
+    jobCommands,
+    jobQueries,
+    idempotency,
+    readiness: [
+      {
+        name: "dynamodb",
+        check: async () => {
+          await dynamo.client.send(new DescribeTableCommand({ TableName: config.dynamodb.eventsTable }));
+        },
+      },
+      {
+        name: "kinesis",
+        check: async () => {
+          await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: config.kinesis.streamName }));
+        },
+      },
+      {
+        name: "postgres",
+        check: async () => {
+          await database.pool.query("SELECT 1");
+        },
+      },
+    ],
+  };
+
+  return {
+    config,
+    clock,
+    logger,
+    dynamo,
+    kinesis,
+    database,
+    eventStore,
+    relay,
+    api,
+    postgresProjectorHandler,
+    async close() {
+      await relay?.stop();
+      await database.close();
+      dynamo.destroy();
+      kinesis.destroy();
+    },
+  };
+}
