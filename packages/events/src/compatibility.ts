@@ -61,8 +61,29 @@ function compareRecords(
   }
 }
 
+function compareEnums(
+  writer: avro.types.EnumType,
+  reader: avro.types.EnumType,
+  path: string,
+  problems: string[],
+): void {
+  const missing = writer.symbols.filter((s) => !reader.symbols.includes(s));
+  // avsc keeps an enum's `default` on the type but its typings omit it
+  const readerDefault = (reader as { default?: string }).default;
+  if (!sameBranch(writer, reader)) {
+    problems.push(`${at(path)}: enum ${reader.name} cannot read enum ${writer.name} (names differ)`);
+  } else if (missing.length > 0 && readerDefault === undefined) {
+    problems.push(
+      `${at(path)}: enum ${reader.name} lacks ${missing.map((s) => JSON.stringify(s)).join(", ")}, ` +
+        "which old data may hold (keep the symbols, or give the enum a default)",
+    );
+  }
+}
+
 function compare(writer: avro.Type, reader: avro.Type, path: string, problems: string[]): void {
-  if (isRecord(writer) && isRecord(reader)) {
+  if (writer.typeName === "enum" && reader.typeName === "enum") {
+    compareEnums(writer as avro.types.EnumType, reader as avro.types.EnumType, path, problems);
+  } else if (isRecord(writer) && isRecord(reader)) {
     compareRecords(writer, reader, path, problems);
   } else if (writer.typeName === "array" && reader.typeName === "array") {
     const items = (t: avro.Type) => (t as avro.types.ArrayType).itemsType;

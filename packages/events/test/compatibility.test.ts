@@ -18,6 +18,22 @@ import { eventSchemas } from "../src/schemas/index.ts";
 import { sampleDefinition } from "./fixtures/events.ts";
 
 const pausedV1 = eventSchemas.JobPaused.versions[0]!.schema;
+const createdV1 = eventSchemas.JobCreated.versions[0]!.schema;
+
+/** Schema JSON loose enough to edit in a test (a copy; published schemas are frozen). */
+type SchemaJson = { type: string; name?: string; fields: FieldJson[]; symbols?: string[] };
+type FieldJson = { name: string; type: SchemaJson | string; default?: unknown };
+
+function editableCopy(schema: AvroSchema): SchemaJson {
+  return JSON.parse(JSON.stringify(schema)) as SchemaJson;
+}
+
+/** The record or enum schema of a field of a record schema. */
+function fieldType(record: SchemaJson, name: string): SchemaJson {
+  const field = record.fields.find((f) => f.name === name);
+  if (field === undefined || typeof field.type === "string") throw new Error(`no complex field ${name}`);
+  return field.type;
+}
 
 function pausedWith(...fields: object[]): AvroSchema {
   return {
@@ -54,8 +70,8 @@ describe("published schemas", () => {
 
   it("published schema JSON is frozen", () => {
     expect(Object.isFrozen(pausedV1)).toBe(true);
-    const created = eventSchemas.JobCreated.versions[0]!.schema as { fields: { type: object }[] };
-    expect(Object.isFrozen(created.fields[0]!.type)).toBe(true);
+    const definition = (createdV1 as unknown as { fields: readonly { type: unknown }[] }).fields[0]!.type;
+    expect(Object.isFrozen(definition)).toBe(true);
   });
 });
 
@@ -75,26 +91,30 @@ describe("checkCompatibility", () => {
   });
 
   it("lists every problem with its path, also deep inside nested records", () => {
-    const created = eventSchemas.JobCreated.versions[0]!.schema;
     // v2: request gets a required field, overlap loses a symbol, retry.maxAttempts becomes a string
-    const v2Json = JSON.parse(JSON.stringify(created)) as {
-      fields: [
-        { type: { fields: { name: string; type: { fields?: object[]; symbols?: string[] } | string }[] } },
-      ];
-    };
-    const definition = v2Json.fields[0].type.fields;
-    const field = (name: string) => definition.find((f) => f.name === name)!;
-    (field("request").type as { fields: object[] }).fields.push({ name: "proxy", type: "string" });
-    (field("overlap").type as { symbols: string[] }).symbols = ["skip", "queue", "cancel_previous"];
-    const retry = field("retry").type as { fields: { name: string; type: unknown }[] };
-    retry.fields[0]!.type = "string";
-    const problems = checkCompatibility(createAvroType(created), createAvroType(v2Json as AvroSchema));
+    const v2 = editableCopy(createdV1);
+    const definition = fieldType(v2, "definition");
+    fieldType(definition, "request").fields.push({ name: "proxy", type: "string" });
+    fieldType(definition, "overlap").symbols = ["skip", "queue", "cancel_previous"];
+    fieldType(definition, "retry").fields[0]!.type = "string";
+    const problems = checkCompatibility(createAvroType(createdV1), createAvroType(v2));
     expect(problems).toHaveLength(3);
     expect(problems[0]).toBe(
       "definition.request.proxy: field is new in the reader and has no default, so old data cannot fill it",
     );
     expect(problems[1]).toMatch(/^definition\.retry\.maxAttempts: /);
-    expect(problems[2]).toMatch(/^definition\.overlap: .*allow/);
+    expect(problems[2]).toBe(
+      'definition.overlap: enum jobledger.events.OverlapPolicy lacks "allow", which old data may hold ' +
+        "(keep the symbols, or give the enum a default)",
+    );
+  });
+
+  it("accepts an enum that gains a symbol, or loses one but has a default", () => {
+    const e = (symbols: string[], extra: object = {}) =>
+      createAvroType({ type: "enum", name: "E", symbols, ...extra });
+    expect(checkCompatibility(e(["a", "b"]), e(["a", "b", "c"]))).toEqual([]);
+    expect(checkCompatibility(e(["a", "b"]), e(["a"], { default: "a" }))).toEqual([]);
+    expect(checkCompatibility(e(["a", "b"]), e(["a"]))).toHaveLength(1);
   });
 
   it("accepts Avro's promotions and rejects what resolution cannot do", () => {
@@ -171,7 +191,10 @@ describe("SchemaRegistry evolution", () => {
           {
             version: 2,
             schema: pausedWith({ name: "a", type: "int", default: 0 }),
-            upcast: (v) => (calls.push("2"), { ...v, a: 2 }),
+            upcast: (v) => {
+              calls.push("2");
+              return { ...v, a: 2 };
+            },
           },
           {
             version: 3,
@@ -179,7 +202,10 @@ describe("SchemaRegistry evolution", () => {
               { name: "a", type: "int", default: 0 },
               { name: "b", type: "int", default: 0 },
             ),
-            upcast: (v) => (calls.push("3"), { ...v, b: (v.a as number) + 1 }),
+            upcast: (v) => {
+              calls.push("3");
+              return { ...v, b: (v.a as number) + 1 };
+            },
           },
         ],
       },
@@ -227,19 +253,18 @@ describe("SchemaRegistry evolution", () => {
   });
 
   it("a JobCreated written today still reads when a later version adds a defaulted field deep inside", () => {
-    const created = eventSchemas.JobCreated.versions[0]!.schema;
-    const v2 = JSON.parse(JSON.stringify(created)) as {
-      fields: [{ type: { fields: { name: string; type: { fields: object[] } }[] } }];
-    };
-    v2.fields[0].type.fields
-      .find((f) => f.name === "request")!
-      .type.fields.push({ name: "followRedirects", type: "boolean", default: true });
+    const v2 = editableCopy(createdV1);
+    fieldType(fieldType(v2, "definition"), "request").fields.push({
+      name: "followRedirects",
+      type: "boolean",
+      default: true,
+    });
     const registry = new SchemaRegistry([
       {
         family: "JobCreated",
         versions: [
-          { version: 1, schema: created },
-          { version: 2, schema: v2 as AvroSchema },
+          { version: 1, schema: createdV1 },
+          { version: 2, schema: v2 },
         ],
       },
     ]);

@@ -68,12 +68,19 @@ export interface JobCommands {
   loadJob(tenant: string, jobId: string, options?: LoadJobOptions): Promise<LoadedJob>;
 }
 
+/** Raw entries (as configured) are parsed once; InvalidAllowListEntry names a bad one. */
+function toAllowList(given: TargetAllowList | readonly string[] | undefined): TargetAllowList {
+  if (given === undefined) return EMPTY_ALLOW_LIST;
+  return isParsedAllowList(given) ? given : parseTargetAllowList(given);
+}
+
+const isParsedAllowList = (value: TargetAllowList | readonly string[]): value is TargetAllowList =>
+  !Array.isArray(value);
+
 export function createJobCommands(deps: JobCommandsDeps): JobCommands {
   const { eventStore, clock } = deps;
   const newId = deps.newId ?? (() => uuidv7());
-  const allowList = Array.isArray(deps.allowList)
-    ? parseTargetAllowList(deps.allowList)
-    : ((deps.allowList as TargetAllowList | undefined) ?? EMPTY_ALLOW_LIST);
+  const allowList = toAllowList(deps.allowList);
 
   async function loadJob(tenant: string, jobId: string, options: LoadJobOptions = {}): Promise<LoadedJob> {
     const history: DecodedEvent[] = [];
