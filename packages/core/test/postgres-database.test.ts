@@ -87,9 +87,7 @@ describe("openDatabase on PGlite", () => {
     try {
       const attempt = openDatabase({ pglitePath: folder });
       await expect(attempt).rejects.toBeInstanceOf(FolderLocked);
-      await expect(attempt).rejects.toThrow(
-        `the PGlite data folder ${folder} is in use by process ${process.pid}`,
-      );
+      await expect(attempt).rejects.toThrow(`the data folder ${folder} is in use by process ${process.pid}`);
       // the failed attempt did not remove the holder's lock
       expect(JSON.parse(fs.readFileSync(`${folder}.lock`, "utf8")).pid).toBe(process.pid);
     } finally {
@@ -116,7 +114,7 @@ describe("openDatabase on PGlite", () => {
         timeout: 60_000,
       });
       expect(child.stderr).toBe("");
-      expect(child.stdout).toContain(`the PGlite data folder ${folder} is in use by process ${process.pid}`);
+      expect(child.stdout).toContain(`the data folder ${folder} is in use by process ${process.pid}`);
       expect(child.stdout).toContain(`${folder}.lock`);
     } finally {
       await db.close();

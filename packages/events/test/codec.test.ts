@@ -275,6 +275,18 @@ describe("validation on encode", () => {
     );
   });
 
+  it("refuses a __proto__ header, which would vanish when read back", () => {
+    const headers = JSON.parse('{"__proto__":"x","accept":"*/*"}') as Record<string, string>;
+    const error = problemsOf(() =>
+      encodePayload("JobCreated", {
+        definition: sampleDefinition({ request: { ...sampleDefinition().request, headers } }),
+      }),
+    );
+    expect(error.problems).toEqual([
+      { path: "definition.request.headers.__proto__", message: "is not a storable header name" },
+    ]);
+  });
+
   it("rejects integers beyond what a long holds exactly, and NaN", () => {
     const error = problemsOf(() =>
       encodePayload("JobCreated", {

@@ -152,8 +152,13 @@ export function overlapFromAvro(symbol: unknown): OverlapPolicy {
   return fromSymbol<OverlapPolicy>(OVERLAP_FROM_AVRO, symbol, "overlap policy");
 }
 
-export function requestToAvro(request: unknown): unknown {
+export function requestToAvro(request: unknown, path: string, problems: Problems): unknown {
   if (request === null || typeof request !== "object") return request;
+  const headers = prop(request, "headers");
+  if (headers !== null && typeof headers === "object" && Object.hasOwn(headers, "__proto__")) {
+    // avsc reads maps into plain objects, where this key would silently vanish
+    problems.push({ path: `${path}.headers.__proto__`, message: "is not a storable header name" });
+  }
   return {
     method: prop(request, "method"),
     url: prop(request, "url"),
@@ -248,7 +253,7 @@ export function definitionToAvro(definition: unknown, path: string, problems: Pr
   return {
     name: prop(definition, "name"),
     description: prop(definition, "description"),
-    request: requestToAvro(prop(definition, "request")),
+    request: requestToAvro(prop(definition, "request"), `${path}.request`, problems),
     schedule: scheduleToAvro(prop(definition, "schedule"), `${path}.schedule`, problems),
     retry: retryToAvro(prop(definition, "retry"), `${path}.retry`, problems),
     overlap: overlapToAvro(prop(definition, "overlap"), `${path}.overlap`, problems),

@@ -111,7 +111,7 @@ function changesToAvro(changes: object, changedFields: unknown, problems: Proble
   return {
     name: convert("name", (v) => v),
     description: convert("description", (v) => v),
-    request: convert("request", requestToAvro),
+    request: convert("request", (v) => requestToAvro(v, "changes.request", problems)),
     schedule: convert("schedule", (v) => scheduleToAvro(v, "changes.schedule", problems)),
     retry: convert("retry", (v) => retryToAvro(v, "changes.retry", problems)),
     overlap: convert("overlap", (v) => overlapToAvro(v, "changes.overlap", problems)),

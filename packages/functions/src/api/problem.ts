@@ -47,7 +47,10 @@ export function problemResponse(c: Context, error: ProblemError): Response {
   };
   const requestId = c.get("requestId" as never) as string | undefined;
   if (requestId) body.requestId = requestId;
-  return c.body(JSON.stringify(body), error.status, { "Content-Type": "application/problem+json" });
+  const headers: Record<string, string> = { "Content-Type": "application/problem+json" };
+  // the rest of an oversized body is never read: the connection cannot be reused
+  if (error.status === 413) headers.Connection = "close";
+  return c.body(JSON.stringify(body), error.status, headers);
 }
 
 export const problems = {

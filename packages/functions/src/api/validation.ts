@@ -2,9 +2,10 @@
  * Turns request validation failures into problem details: body issues are 422 with one entry
  * per field, path/query/header issues are 400.
  */
+
+import { validationIssues } from "@jobledger/core/domain/job/definition";
 import type { Context } from "hono";
 import type { ZodError } from "zod";
-import { validationIssues } from "@jobledger/core/domain/job/definition";
 import { problemResponse, problems } from "./problem.ts";
 
 export function validationHook(

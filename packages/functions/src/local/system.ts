@@ -17,6 +17,11 @@ import {
 import { KinesisPoller } from "@jobledger/core/adapters/kinesis/poller";
 import { ensureStream } from "@jobledger/core/adapters/kinesis/stream";
 import { type StandIn, startDynalite, startKinesalite } from "@jobledger/core/adapters/local/standins";
+import {
+  acquireFolderLock,
+  type FolderLock,
+  FolderLocked,
+} from "@jobledger/core/adapters/postgres/folder-lock";
 import { type AppConfig, loadConfig } from "@jobledger/core/config";
 import { createLogger, type Logger } from "@jobledger/core/logging";
 import type { Clock } from "@jobledger/core/ports/clock";
@@ -42,9 +47,13 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const config = loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger();
   await mkdir(config.dataDir, { recursive: true });
+  const lock = await lockDataFolder(config.dataDir);
 
   const standIns: StandIn[] = [];
-  const stopStandIns = () => Promise.allSettled(standIns.map((s) => s.close()));
+  const stopStandIns = async () => {
+    await Promise.allSettled(standIns.map((s) => s.close()));
+    lock.release();
+  };
   try {
     if (!config.dynamodb.endpoint) {
       const dynalite = await startDynalite({ path: path.join(config.dataDir, "dynamodb") });
@@ -107,5 +116,21 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   } catch (error) {
     await stopStandIns();
     throw error;
+  }
+}
+
+/**
+ * One local system per data folder: the embedded stores cannot be shared. A process that is
+ * still shutting down gets a few seconds to let go before this start gives up.
+ */
+async function lockDataFolder(dataDir: string, waitMs = 15_000): Promise<FolderLock> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return acquireFolderLock(path.join(dataDir, "runtime"));
+    } catch (error) {
+      if (!(error instanceof FolderLocked) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 }

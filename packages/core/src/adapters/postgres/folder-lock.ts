@@ -26,7 +26,7 @@ export class FolderLocked extends Error {
     holderHost: string,
   ) {
     super(
-      `the PGlite data folder ${folder} is in use by process ${holderPid}` +
+      `the data folder ${folder} is in use by process ${holderPid}` +
         (holderHost === os.hostname() ? "" : ` on host ${holderHost}`) +
         ` (lock file ${lockFile}); stop that process, or delete the lock file if it is not running`,
     );

@@ -1,0 +1,124 @@
+/**
+ * End to end, as a user runs it: `npm start` in a child process, driven over HTTP, stopped
+ * with SIGTERM and started again on the same data folder.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { eventually } from "./support/local-system.ts";
+
+const root = path.resolve(import.meta.dirname, "../../..");
+let dataDir: string;
+let child: ChildProcess | undefined;
+
+async function start(): Promise<string> {
+  const proc = spawn("npm", ["start", "--silent"], {
+    cwd: root,
+    env: { ...process.env, PORT: "0", JOBLEDGER_DATA_DIR: dataDir, LOG_LEVEL: "warn" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true, // its own process group, so a stop reaches npm and the node process under it
+  });
+  child = proc;
+  let output = "";
+  proc.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  return await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start printed no URL in 60 s:\n${output}`)), 60_000);
+    proc.stdout?.on("data", (chunk) => {
+      output += chunk;
+      const match = /API\s+(http:\/\/\S+)\/v1\/jobs/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
+    });
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+async function stop(): Promise<void> {
+  const proc = child;
+  if (!proc || proc.exitCode !== null) return;
+  const exited = new Promise((resolve) => proc.once("exit", resolve));
+  process.kill(-(proc.pid as number), "SIGTERM");
+  await exited;
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), "jobledger-e2e-"));
+});
+afterAll(async () => {
+  await stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+it("creates, changes, pauses and deletes a job over HTTP; the audit trail and read model agree; data survives a restart", async () => {
+  let url = await start();
+  const send = (method: string, pathname: string, body?: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${url}${pathname}`, {
+      method,
+      headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  const created = await send(
+    "POST",
+    "/v1/jobs",
+    {
+      name: "e2e job",
+      request: { method: "GET", url: "https://example.com/health" },
+      schedule: { type: "rate", everySeconds: 60 },
+      tags: ["e2e"],
+    },
+    { "X-Request-ID": "e2e-create" },
+  );
+  expect(created.status).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+
+  const updated = await send(
+    "PATCH",
+    `/v1/jobs/${id}`,
+    { description: "checks example.com" },
+    { "If-Match": '"1"' },
+  );
+  expect(updated.status).toBe(200);
+  expect((await send("POST", `/v1/jobs/${id}/pause`)).status).toBe(200);
+
+  const row = await eventually(async () => {
+    const res = await send("GET", `/v1/jobs/${id}`);
+    const job =
+      res.status === 200
+        ? ((await res.json()) as { version: number; status: string; description: string })
+        : null;
+    return job && job.version === 3 ? job : undefined;
+  });
+  expect(row).toMatchObject({ status: "paused", description: "checks example.com" });
+
+  await stop();
+  url = await start();
+
+  const listed = (await (await send("GET", "/v1/jobs?tag=e2e&status=paused")).json()) as {
+    items: { id: string }[];
+  };
+  expect(listed.items.map((j) => j.id)).toEqual([id]);
+
+  expect((await send("DELETE", `/v1/jobs/${id}`)).status).toBe(204);
+  await eventually(async () => ((await send("GET", `/v1/jobs/${id}`)).status === 404 ? true : undefined));
+
+  const trail = (await (await send("GET", `/v1/jobs/${id}/events`)).json()) as {
+    items: { type: string; version: number; actor: string; correlationId: string }[];
+  };
+  expect(trail.items.map((e) => [e.version, e.type])).toEqual([
+    [1, "JobCreated"],
+    [2, "JobUpdated"],
+    [3, "JobPaused"],
+    [4, "JobDeleted"],
+  ]);
+  expect(trail.items[0]).toMatchObject({ actor: "user:anonymous", correlationId: "e2e-create" });
+}, 120_000);
