@@ -1,2 +1,2 @@
-export * from "./ports/event-store.ts";
 export * from "./ports/clock.ts";
+export * from "./ports/event-store.ts";

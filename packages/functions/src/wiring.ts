@@ -29,6 +29,8 @@ import type { ApiDeps } from "./api/context.ts";
 export interface ServiceOptions {
   clock?: Clock;
   logger?: Logger;
+  /** called after the local relay put a commit on the stream */
+  onPublished?: () => void;
 }
 
 export interface Services {
@@ -68,6 +70,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
           streamName: config.kinesis.streamName,
           region: config.region,
           logger: logger.child({ component: "relay" }),
+          onPublished: options.onPublished,
         })
       : null;
   const eventStore = new DynamoEventStore({

@@ -1,4 +1,16 @@
-/** Every schema family: one per event type, plus the envelope. */
+/**
+ * Every schema family: one per event type, plus the envelope.
+ *
+ * Changing a schema (never edit a published version):
+ * 1. append `{ version: N+1, schema }` to the type's `versions`; new fields need defaults
+ *    (or an `upcast` on the new version for what a default cannot express); fragments
+ *    such as `JOB_DEFINITION_V1` are frozen too: add `..._V2` ones;
+ * 2. update the type's `toAvro`/`fromAvro` and, if the TS shape changed, `types.ts`;
+ * 3. add `<Type>.v<N+1>` to `test/golden/samples.ts` (and update what older entries now
+ *    read as), then run `npx tsx packages/events/scripts/write-golden.ts`.
+ * The registry refuses to load a version old data cannot be read into, and the golden
+ * tests fail if a published version changed.
+ */
 import type { EventType } from "../types.ts";
 import { ENVELOPE, envelopeSchema } from "./envelope.ts";
 import type { EventSchema } from "./event-schema.ts";

@@ -65,7 +65,14 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       standIns.push(kinesalite);
       config.kinesis.endpoint = kinesalite.endpoint;
     }
-    const services = await createServices(config, { clock: options.clock, logger });
+    const pollers: KinesisPoller[] = [];
+    const services = await createServices(config, {
+      clock: options.clock,
+      logger,
+      onPublished: () => {
+        for (const poller of pollers) poller.wake();
+      },
+    });
     await Promise.all([
       ensureEventStoreTable(services.dynamo.client, config.dynamodb.eventsTable),
       ensureIdempotencyTable(services.dynamo.client, config.dynamodb.idempotencyTable),
@@ -75,7 +82,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     await services.relay?.start();
 
     const checkpoints = new DynamoCheckpointStore(services.dynamo.doc, config.dynamodb.checkpointsTable);
-    const pollers = [
+    pollers.push(
       new KinesisPoller({
         kinesis: services.kinesis,
         streamName: config.kinesis.streamName,
@@ -85,7 +92,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
         region: config.region,
         logger: logger.child({ component: "poller", consumer: "postgres-projector" }),
       }),
-    ];
+    );
     await Promise.all(pollers.map((p) => p.start()));
 
     const app = createApi(services.api);

@@ -88,6 +88,8 @@ export function verifySignature(
  */
 export function tenantSigningSecret(masterKey: string | Uint8Array, tenant: string): string {
   if (masterKey.length === 0) throw new Error("the signing master key is empty");
-  const mac = createHmac("sha256", masterKey).update(`jobledger-signing:${tenant}`, "utf8").digest("base64url");
+  const mac = createHmac("sha256", masterKey)
+    .update(`jobledger-signing:${tenant}`, "utf8")
+    .digest("base64url");
   return `${SECRET_PREFIX}${mac}`;
 }

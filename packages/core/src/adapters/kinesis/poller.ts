@@ -98,6 +98,7 @@ export class KinesisPoller {
   private readonly invokeIdentityArn: string;
 
   private abort = new AbortController();
+  private readonly idleWaiters = new Set<() => void>();
   private running = false;
   private eventSourceARN = "";
   private readonly loops = new Map<string, Promise<void>>();
@@ -224,7 +225,7 @@ export class KinesisPoller {
             return;
           }
           iterator = next;
-          await this.sleep(this.idleMs);
+          await this.sleep(this.idleMs, true);
           continue;
         }
 
@@ -295,18 +296,30 @@ export class KinesisPoller {
     return Math.min(this.retryMaxMs, this.retryInitialMs * 2 ** Math.min(failures - 1, 20));
   }
 
-  /** Sleeps, waking early when the poller stops. */
-  private sleep(ms: number): Promise<void> {
+  /**
+   * Ends the idle sleep of every shard loop now: new records were just put on the stream
+   * (the local relay calls this, so the pipeline's latency is not the idle interval).
+   */
+  wake(): void {
+    const waiters = [...this.idleWaiters];
+    this.idleWaiters.clear();
+    for (const wakeUp of waiters) wakeUp();
+  }
+
+  /** Sleeps, waking early when the poller stops (and, for an idle sleep, on `wake()`). */
+  private sleep(ms: number, idle = false): Promise<void> {
     const signal = this.abort.signal;
     return new Promise((resolve) => {
       if (signal.aborted) return resolve();
       const done = () => {
         clearTimeout(timer);
         signal.removeEventListener("abort", done);
+        this.idleWaiters.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
       signal.addEventListener("abort", done, { once: true });
+      if (idle) this.idleWaiters.add(done);
     });
   }
 }

@@ -36,6 +36,8 @@ export interface LocalRelayOptions {
   logger?: Logger;
   /** how often `start()` runs `recover()`; default 5 s */
   recoverEveryMs?: number;
+  /** called after each commit is put on the stream (the local pollers wake up) */
+  onPublished?: () => void;
 }
 
 export interface RelayStats {
@@ -63,6 +65,7 @@ export class LocalRelay {
   private readonly region: string;
   private readonly logger: Logger;
   private readonly recoverEveryMs: number;
+  private readonly onPublished: (() => void) | undefined;
   private readonly streams = new Map<string, StreamState>();
   private readonly inFlight = new Set<Promise<void>>();
   /** commits recovery published before the live path got to them (`pk#sk`) */
@@ -80,6 +83,7 @@ export class LocalRelay {
     this.region = options.region;
     this.logger = options.logger ?? createLogger("relay");
     this.recoverEveryMs = options.recoverEveryMs ?? 5000;
+    this.onPublished = options.onPublished;
   }
 
   /** The event store's `onCommitted` hook: queues the commit for publishing; never throws. */
@@ -262,6 +266,7 @@ export class LocalRelay {
       throw error;
     }
     this.published++;
+    this.onPublished?.();
     try {
       await this.doc.send(
         new UpdateCommand({

@@ -99,7 +99,11 @@ export function classifyResponse(response: ResponseFacts): AttemptOutcome {
   };
 }
 
-function statusMessage(status: number, errorClass: AttemptErrorClass, headers: Record<string, string>): string {
+function statusMessage(
+  status: number,
+  errorClass: AttemptErrorClass,
+  headers: Record<string, string>,
+): string {
   if (errorClass === "http-3xx") {
     const location = headers.location ? ` to ${headers.location}` : "";
     return `the target answered ${status} (redirect${location}); redirects are not followed because the new URL would bypass the target checks`;

@@ -1,0 +1,2 @@
+/** The console is not built yet; this package reserves its place in the workspace. */
+export {};
