@@ -436,6 +436,22 @@ describe("SSRF", () => {
     }),
   );
 
+  it("checks the resolved address for https too (tls.connect uses the same lookup)", () =>
+    withTarget(async (guarded) => {
+      const rebinding = createHttpExecutor({
+        allowList: EMPTY_ALLOW_LIST,
+        clock,
+        lookup: resolveTo("127.0.0.1"),
+      });
+      const outcome = await rebinding.execute({
+        request: spec(`https://api.rebind.example.com:${guarded.port}/ok`),
+        idempotencyKey: "k",
+        signingSecret: SECRET,
+      });
+      expect(expectFailed(outcome, "refused-target").message).toMatch(/resolves to 127\.0\.0\.1/);
+      expect(guarded.connections).toBe(0);
+    }));
+
   it("refuses a name when any of its addresses is forbidden", () =>
     withTarget(async (guarded) => {
       const mixed = createHttpExecutor({

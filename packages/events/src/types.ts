@@ -15,11 +15,35 @@ export interface HttpRequestSpec {
   timeoutMs: number;
 }
 
+/** What a cron schedule does with wall-clock times that a DST change skips or repeats. */
+export interface DstPolicy {
+  /** a time inside a spring-forward gap: fire after the gap at the shifted time, or not at all */
+  nonexistent: "run-after" | "skip";
+  /** a time that happens twice at fall-back: fire at the first occurrence only, or at both */
+  repeated: "first" | "both";
+}
+
+/** Bounds and spreading that apply to every kind of schedule. */
+export interface ScheduleBounds {
+  /** ISO instant; no fire before it (inclusive) */
+  startAt: string | null;
+  /** ISO instant; no fire at or after it (exclusive) */
+  endAt: string | null;
+  /** each fire is delayed by a deterministic 0..jitterSeconds (per job and fire time) */
+  jitterSeconds: number;
+}
+
 export type ScheduleSpec =
-  | { type: "cron"; expression: string; timezone: string }
-  | { type: "rate"; everySeconds: number }
-  /** ISO-8601 instant, UTC (e.g. 2026-11-23T12:00:00.000Z) */
-  | { type: "once"; at: string };
+  | ({ type: "cron"; expression: string; timezone: string; dst: DstPolicy } & ScheduleBounds)
+  | ({ type: "rate"; everySeconds: number } & ScheduleBounds)
+  /** `at`: ISO-8601 instant, UTC (e.g. 2026-11-23T12:00:00.000Z) */
+  | ({ type: "once"; at: string } & ScheduleBounds);
+
+/** After downtime: run at most `maxRuns` of the fires missed within the last `windowSeconds`. */
+export interface CatchUpPolicy {
+  windowSeconds: number;
+  maxRuns: number;
+}
 
 export type RetryOn = "network" | "timeout" | "429" | "5xx" | "4xx";
 
@@ -41,6 +65,9 @@ export interface JobDefinition {
   schedule: ScheduleSpec;
   retry: RetryPolicy;
   overlap: OverlapPolicy;
+  /** most runs of this job in flight at once; null = 1, or unlimited with overlap "allow" */
+  concurrency: number | null;
+  catchUp: CatchUpPolicy;
   tags: string[];
 }
 
@@ -67,6 +94,120 @@ export interface JobDeletedData {
   reason: string | null;
 }
 
+// ---- runs: stream `<tenant>/run/<runId>`, opened by RunQueued (or RunSkipped) ----
+
+/** Why a run exists. */
+export type RunTrigger = "schedule" | "catch-up" | "manual" | "retry" | "redrive";
+
+/**
+ * A run may start once `dueAt` has passed. The first RunQueued of a run (attempt 1) carries a
+ * snapshot of what to send; later ones (retries, redrives) carry `request: null` and reuse it.
+ */
+export interface RunQueuedData {
+  jobId: string;
+  /** the job's stream version whose definition this run uses */
+  jobVersion: number;
+  /** 1-based attempt this queueing is for */
+  attempt: number;
+  trigger: RunTrigger;
+  /** nominal fire time (ISO) for scheduled runs; null for manual ones */
+  scheduledFor: string | null;
+  /** ISO instant the attempt may start (fire time + jitter, or a retry's due time) */
+  dueAt: string;
+  request: HttpRequestSpec | null;
+  retry: RetryPolicy | null;
+}
+
+export interface AttemptStartedData {
+  attempt: number;
+  /** which runner took it (e.g. `local:<pid>` or a Lambda request id) */
+  runner: string;
+  /** ISO instant after which the watchdog may declare the attempt dead */
+  deadline: string;
+}
+
+export type AttemptErrorClass =
+  | "network"
+  | "timeout"
+  | "http-429"
+  | "http-5xx"
+  | "http-4xx"
+  | "http-3xx"
+  | "refused-target"
+  | "invalid-response";
+
+export interface AttemptResponseFacts {
+  durationMs: number;
+  /** response headers, lower-cased, without set-cookie */
+  headers: Record<string, string>;
+  /** the first KB of the body (UTF-8); full bodies are for the lake */
+  bodyExcerpt: string;
+  bodyBytes: number;
+  bodyTruncated: boolean;
+}
+
+export interface AttemptSucceededData extends AttemptResponseFacts {
+  attempt: number;
+  status: number;
+}
+
+export interface AttemptFailedData extends AttemptResponseFacts {
+  attempt: number;
+  errorClass: AttemptErrorClass;
+  status: number | null;
+  message: string;
+  retryAfterMs: number | null;
+}
+
+/** The watchdog's verdict on an attempt whose runner never reported back. */
+export interface AttemptTimedOutData {
+  attempt: number;
+  deadline: string;
+}
+
+export interface RetryScheduledData {
+  /** the attempt that will run */
+  attempt: number;
+  dueAt: string;
+  delayMs: number;
+  reason: string;
+}
+
+export interface RunSucceededData {
+  attempts: number;
+}
+
+export interface RunDeadLetteredData {
+  attempts: number;
+  reason: "exhausted" | "not-retryable";
+  lastError: string;
+}
+
+export interface RunCancelledData {
+  reason: string | null;
+}
+
+/** A run taken back out of the dead letters; a RunQueued for the next attempt follows. */
+export interface RunRedrivenData {
+  reason: string | null;
+}
+
+export type RunSkipReason = "overlap" | "missed" | "paused";
+
+/**
+ * A fire time that did not run. One event can stand for many missed fires of one outage
+ * (`missedCount`, between `missedFrom` and `missedTo`), so long outages never flood.
+ */
+export interface RunSkippedData {
+  jobId: string;
+  jobVersion: number;
+  scheduledFor: string;
+  reason: RunSkipReason;
+  missedCount: number;
+  missedFrom: string | null;
+  missedTo: string | null;
+}
+
 /** Every event type and the shape of its payload (newest schema version). */
 export interface EventDataMap {
   JobCreated: JobCreatedData;
@@ -74,6 +215,17 @@ export interface EventDataMap {
   JobPaused: JobPausedData;
   JobResumed: JobResumedData;
   JobDeleted: JobDeletedData;
+  RunQueued: RunQueuedData;
+  AttemptStarted: AttemptStartedData;
+  AttemptSucceeded: AttemptSucceededData;
+  AttemptFailed: AttemptFailedData;
+  AttemptTimedOut: AttemptTimedOutData;
+  RetryScheduled: RetryScheduledData;
+  RunSucceeded: RunSucceededData;
+  RunDeadLettered: RunDeadLetteredData;
+  RunCancelled: RunCancelledData;
+  RunRedriven: RunRedrivenData;
+  RunSkipped: RunSkippedData;
 }
 
 export type EventType = keyof EventDataMap;
