@@ -3,6 +3,7 @@
  * with SIGTERM and started again on the same data folder.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -48,6 +49,8 @@ async function stop(): Promise<void> {
   const exited = new Promise((resolve) => proc.once("exit", resolve));
   process.kill(-(proc.pid as number), "SIGTERM");
   await exited;
+  // npm may exit before the node process under it: the runtime's lock goes when it is done
+  await eventually(async () => (existsSync(path.join(dataDir, "runtime.lock")) ? undefined : true), 20_000);
 }
 
 beforeAll(async () => {
@@ -55,7 +58,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 it("creates, changes, pauses and deletes a job over HTTP; the audit trail and read model agree; data survives a restart", async () => {
