@@ -21,6 +21,7 @@ export interface AppConfig {
     eventsTable: string;
     idempotencyTable: string;
     checkpointsTable: string;
+    hostRateLimitTable: string;
   };
   kinesis: {
     endpoint: string | undefined;
@@ -50,6 +51,30 @@ export interface AppConfig {
     /** how long a stored response is replayed for an Idempotency-Key */
     ttlSeconds: number;
   };
+  signing: {
+    /**
+     * master key from which each tenant's request-signing secret is derived; the local
+     * runtime generates and keeps one under dataDir when unset
+     */
+    masterKey: string | undefined;
+  };
+  scheduler: {
+    /** how often the local runtime ticks (on AWS an EventBridge schedule invokes the tick) */
+    tickMs: number;
+    /** most schedules, retries or expired attempts one tick pass takes */
+    batchSize: number;
+  };
+  runner: {
+    /** runs one runner executes at once */
+    concurrency: number;
+    /** requests per second to one target host across all jobs; null = unlimited */
+    hostRatePerSecond: number | null;
+    /** per-host overrides, e.g. "api.example.com=5,slow.example.org=1" */
+    hostRateOverrides: string;
+    userAgent: string;
+  };
+  /** the local runtime's built-in HTTP target; null when switched off */
+  testTarget: { port: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +120,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       eventsTable: env.JOBLEDGER_EVENTS_TABLE ?? `${prefix}-events`,
       idempotencyTable: env.JOBLEDGER_IDEMPOTENCY_TABLE ?? `${prefix}-idempotency`,
       checkpointsTable: env.JOBLEDGER_CHECKPOINTS_TABLE ?? `${prefix}-checkpoints`,
+      hostRateLimitTable: env.JOBLEDGER_HOST_RATE_LIMIT_TABLE ?? `${prefix}-host-rate-limits`,
     },
     kinesis: {
       endpoint: env.KINESIS_ENDPOINT || undefined,
@@ -114,5 +140,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     targets: { allowList: listFrom(env, "JOBLEDGER_TARGET_ALLOWLIST") },
     idempotency: { ttlSeconds: intFrom(env, "JOBLEDGER_IDEMPOTENCY_TTL", 24 * 3600, 60, 30 * 24 * 3600) },
+    signing: { masterKey: env.JOBLEDGER_SIGNING_MASTER_KEY || undefined },
+    scheduler: {
+      tickMs: intFrom(env, "JOBLEDGER_TICK_MS", 1000, 50, 60_000),
+      batchSize: intFrom(env, "JOBLEDGER_TICK_BATCH", 500, 1, 10_000),
+    },
+    runner: {
+      concurrency: intFrom(env, "JOBLEDGER_RUNNER_CONCURRENCY", 16, 1, 1000),
+      hostRatePerSecond:
+        env.JOBLEDGER_HOST_RATE === "unlimited" ? null : intFrom(env, "JOBLEDGER_HOST_RATE", 20, 1, 100_000),
+      hostRateOverrides: env.JOBLEDGER_HOST_RATE_OVERRIDES ?? "",
+      userAgent: env.JOBLEDGER_USER_AGENT ?? "Jobledger/0.1",
+    },
+    testTarget:
+      env.JOBLEDGER_TEST_TARGET_PORT === "off" || (stage !== "local" && !env.JOBLEDGER_TEST_TARGET_PORT)
+        ? null
+        : { port: intFrom(env, "JOBLEDGER_TEST_TARGET_PORT", 0, 0, 65535) },
   };
 }

@@ -224,6 +224,75 @@ const refused: [string, string, unknown, string, RegExp][] = [
   ["tag with a bad first character", "tags", ["-x"], "tags.0", /tags entries must be/],
   ["tag too long", "tags", [`t${"x".repeat(63)}`], "tags.0", /tags entries must be/],
   ["unknown top-level field", "owner", "bob", "owner", /^owner is not a known field$/],
+  [
+    "startAt without an offset",
+    "schedule.startAt",
+    "2026-11-23T12:00:00",
+    "schedule.startAt",
+    /^schedule\.startAt must be an ISO-8601 instant with an offset or Z/,
+  ],
+  ["startAt as a number", "schedule.startAt", 1_700_000_000, "schedule.startAt", /must be a string or null$/],
+  [
+    "endAt on an impossible date",
+    "schedule.endAt",
+    "2026-02-30T00:00:00Z",
+    "schedule.endAt",
+    /^schedule\.endAt must be an ISO-8601 instant/,
+  ],
+  [
+    "negative jitter",
+    "schedule.jitterSeconds",
+    -1,
+    "schedule.jitterSeconds",
+    /^schedule\.jitterSeconds must be from 0 to 3600$/,
+  ],
+  ["jitter over an hour", "schedule.jitterSeconds", 3601, "schedule.jitterSeconds", /from 0 to 3600/],
+  ["fractional jitter", "schedule.jitterSeconds", 1.5, "schedule.jitterSeconds", /must be an integer/],
+  ["jitter as text", "schedule.jitterSeconds", "5", "schedule.jitterSeconds", /must be a number$/],
+  [
+    "unknown DST rule",
+    "schedule.dst.nonexistent",
+    "later",
+    "schedule.dst.nonexistent",
+    /^schedule\.dst\.nonexistent must be one of run-after, skip$/,
+  ],
+  [
+    "unknown DST repeat rule",
+    "schedule.dst.repeated",
+    "second",
+    "schedule.dst.repeated",
+    /^schedule\.dst\.repeated must be one of first, both$/,
+  ],
+  ["DST as text", "schedule.dst", "skip", "schedule.dst", /^schedule\.dst must be an object$/],
+  [
+    "unknown DST field",
+    "schedule.dst.gap",
+    "skip",
+    "schedule.dst.gap",
+    /^schedule\.dst\.gap is not a known field$/,
+  ],
+  ["concurrency 0", "concurrency", 0, "concurrency", /^concurrency must be from 1 to 100, or null$/],
+  ["concurrency 101", "concurrency", 101, "concurrency", /from 1 to 100/],
+  ["fractional concurrency", "concurrency", 1.5, "concurrency", /must be an integer/],
+  ["concurrency as text", "concurrency", "2", "concurrency", /^concurrency must be a number or null$/],
+  ["catch-up as a number", "catchUp", 3, "catchUp", /^catchUp must be an object$/],
+  [
+    "negative catch-up window",
+    "catchUp.windowSeconds",
+    -1,
+    "catchUp.windowSeconds",
+    /^catchUp\.windowSeconds must be from 0 to 604800 \(7 days\)$/,
+  ],
+  ["catch-up window over 7 days", "catchUp.windowSeconds", 7 * 86_400 + 1, "catchUp.windowSeconds", /7 days/],
+  [
+    "catch-up of 101 runs",
+    "catchUp.maxRuns",
+    101,
+    "catchUp.maxRuns",
+    /^catchUp\.maxRuns must be from 0 to 100$/,
+  ],
+  ["fractional catch-up runs", "catchUp.maxRuns", 0.5, "catchUp.maxRuns", /must be an integer/],
+  ["unknown catch-up field", "catchUp.since", 1, "catchUp.since", /^catchUp\.since is not a known field$/],
 ];
 
 describe("JobDefinitionInput refuses", () => {
@@ -271,6 +340,54 @@ describe("JobDefinitionInput refuses", () => {
     }
   });
 
+  it("bounds that end before they start", () => {
+    for (const endAt of ["2026-01-01T00:00:00Z", "2025-12-31T23:00:00Z"]) {
+      const issues = issuesFor(
+        withValue(withValue(base, "schedule.startAt", "2026-01-01T01:00:00+01:00"), "schedule.endAt", endAt),
+      );
+      expect(issues, endAt).toEqual([
+        { path: "schedule.endAt", message: "schedule.endAt must be after schedule.startAt" },
+      ]);
+    }
+  });
+
+  it("a once schedule outside its bounds (end exclusive)", () => {
+    const at = "2026-11-23T12:00:00.000Z";
+    for (const bounds of [{ startAt: "2026-11-23T12:00:00.001Z" }, { endAt: at }]) {
+      const issues = issuesFor(withValue(base, "schedule", { type: "once", at, ...bounds }));
+      expect(issues, JSON.stringify(bounds)).toEqual([
+        {
+          path: "schedule.at",
+          message: "schedule.at is outside schedule.startAt..schedule.endAt, so the job would never fire",
+        },
+      ]);
+    }
+  });
+
+  it("a DST policy on a rate or once schedule", () => {
+    for (const schedule of [
+      { type: "rate", everySeconds: 60, dst: { nonexistent: "skip" } },
+      { type: "once", at: "2026-11-23T12:00:00Z", dst: {} },
+    ]) {
+      expect(issuesFor(withValue(base, "schedule", schedule))).toEqual([
+        { path: "schedule.dst", message: "schedule.dst applies to cron schedules only" },
+      ]);
+    }
+  });
+
+  it("jitter as long as a rate's period (runs could start out of order)", () => {
+    const issues = issuesFor(
+      withValue(base, "schedule", { type: "rate", everySeconds: 60, jitterSeconds: 60 }),
+    );
+    expect(issues).toEqual([
+      {
+        path: "schedule.jitterSeconds",
+        message:
+          "schedule.jitterSeconds must be less than schedule.everySeconds (or runs could start out of order)",
+      },
+    ]);
+  });
+
   it("anything that is not an object", () => {
     for (const input of [null, "job", 42, []]) {
       expect(issuesFor(input)).toEqual([{ path: "", message: "the job definition must be an object" }]);
@@ -294,7 +411,7 @@ describe("JobDefinitionInput accepts", () => {
       name: "ping",
       description: null,
       request: { ...GET, headers: {}, body: null, timeoutMs: 30_000 },
-      schedule: { type: "rate", everySeconds: 60 },
+      schedule: { type: "rate", everySeconds: 60, startAt: null, endAt: null, jitterSeconds: 0 },
       retry: {
         maxAttempts: 3,
         initialDelayMs: 1000,
@@ -303,8 +420,62 @@ describe("JobDefinitionInput accepts", () => {
         retryOn: ["network", "timeout", "429", "5xx"],
       },
       overlap: "skip",
+      concurrency: null,
+      catchUp: { windowSeconds: 3600, maxRuns: 1 },
       tags: [],
     });
+  });
+
+  it("a cron schedule's DST policy, defaulted as a whole or field by field", () => {
+    const cron = { type: "cron", expression: "30 2 * * *", timezone: "Europe/Berlin" };
+    const dstOf = (schedule: Json) => {
+      const parsed = JobDefinitionInput.parse(withValue(base, "schedule", schedule)).schedule;
+      return parsed.type === "cron" ? parsed.dst : null;
+    };
+    expect(dstOf(cron)).toEqual({ nonexistent: "run-after", repeated: "first" });
+    expect(dstOf({ ...cron, dst: {} })).toEqual({ nonexistent: "run-after", repeated: "first" });
+    expect(dstOf({ ...cron, dst: { repeated: "both" } })).toEqual({
+      nonexistent: "run-after",
+      repeated: "both",
+    });
+    expect(dstOf({ ...cron, dst: { nonexistent: "skip", repeated: "both" } })).toEqual({
+      nonexistent: "skip",
+      repeated: "both",
+    });
+  });
+
+  it("schedule bounds with offsets, normalised to UTC, and jitter", () => {
+    const parsed = JobDefinitionInput.parse(
+      withValue(base, "schedule", {
+        type: "rate",
+        everySeconds: 3601,
+        startAt: "2026-03-29T02:30:00+02:00",
+        endAt: "2026-04-01T00:00Z",
+        jitterSeconds: 3600,
+      }),
+    );
+    expect(parsed.schedule).toEqual({
+      type: "rate",
+      everySeconds: 3601,
+      startAt: "2026-03-29T00:30:00.000Z",
+      endAt: "2026-04-01T00:00:00.000Z",
+      jitterSeconds: 3600,
+    });
+  });
+
+  it("a once schedule inside its bounds (start inclusive)", () => {
+    const at = "2026-11-23T12:00:00.000Z";
+    const parsed = parseJobDefinition(
+      withValue(base, "schedule", { type: "once", at, startAt: at, endAt: "2026-11-23T12:00:00.001Z" }),
+    );
+    expect(parsed.ok ? [] : parsed.issues).toEqual([]);
+  });
+
+  it("concurrency and catch-up, partial catch-up filled from the defaults", () => {
+    const parsed = JobDefinitionInput.parse({ ...base, concurrency: 5, catchUp: { maxRuns: 0 } });
+    expect(parsed.concurrency).toBe(5);
+    expect(parsed.catchUp).toEqual({ windowSeconds: 3600, maxRuns: 0 });
+    expect(JobDefinitionInput.parse({ ...base, concurrency: null }).concurrency).toBeNull();
   });
 
   it("5-field and 6-field cron expressions in IANA zones and UTC", () => {
@@ -324,7 +495,13 @@ describe("JobDefinitionInput accepts", () => {
     const parsed = JobDefinitionInput.parse(
       withValue(base, "schedule", { type: "once", at: "2026-03-29T02:30:00+02:00" }),
     );
-    expect(parsed.schedule).toEqual({ type: "once", at: "2026-03-29T00:30:00.000Z" });
+    expect(parsed.schedule).toEqual({
+      type: "once",
+      at: "2026-03-29T00:30:00.000Z",
+      startAt: null,
+      endAt: null,
+      jitterSeconds: 0,
+    });
   });
 
   it("a retryOn set, de-duplicated in canonical order, and partial retry policies", () => {
@@ -346,9 +523,11 @@ describe("JobDefinitionInput accepts", () => {
         body: "b".repeat(LIMITS.bodyMaxBytes),
         timeoutMs: 900_000,
       },
-      schedule: { type: "rate", everySeconds: 31 * 86_400 },
+      schedule: { type: "rate", everySeconds: 31 * 86_400, jitterSeconds: 3600 },
       retry: { maxAttempts: 50, initialDelayMs: 1, maxDelayMs: 1, multiplier: 10, retryOn: ["4xx"] },
       overlap: "cancel-previous",
+      concurrency: 100,
+      catchUp: { windowSeconds: 7 * 86_400, maxRuns: 100 },
       tags: Array.from({ length: 20 }, (_, i) => `env:prod.${i}_x-y`),
     };
     expect(atLimits.request.url).toHaveLength(2048);
@@ -356,9 +535,32 @@ describe("JobDefinitionInput accepts", () => {
     expect(parsed.ok ? [] : parsed.issues).toEqual([]);
   });
 
+  it("limits at their lower bounds", () => {
+    const parsed = parseJobDefinition({
+      ...base,
+      schedule: { type: "rate", everySeconds: 1, jitterSeconds: 0 },
+      concurrency: 1,
+      catchUp: { windowSeconds: 0, maxRuns: 0 },
+    });
+    expect(parsed.ok ? [] : parsed.issues).toEqual([]);
+  });
+
   it("its own output unchanged (validation is idempotent)", () => {
     const once = JobDefinitionInput.parse(validInput({ description: "  x  ", tags: ["b", "a"] }));
     expect(JobDefinitionInput.parse(once)).toEqual(once);
+    const bounded = JobDefinitionInput.parse(
+      validInput({
+        schedule: {
+          type: "cron",
+          expression: "0 3 * * *",
+          timezone: "UTC",
+          startAt: "2026-01-01T01:00:00+01:00",
+          dst: { nonexistent: "skip" },
+        },
+        catchUp: { windowSeconds: 60 },
+      }),
+    );
+    expect(JobDefinitionInput.parse(bounded)).toEqual(bounded);
   });
 });
 
@@ -375,6 +577,25 @@ describe("JobPatchInput", () => {
       request: { url: "https://b.example" },
       retry: { maxAttempts: 2 },
       description: null,
+    });
+  });
+
+  it("takes concurrency (null clears it) and partial catch-up policies", () => {
+    expect(parseJobPatch({ concurrency: null })).toEqual({ ok: true, value: { concurrency: null } });
+    expect(parseJobPatch({ concurrency: 4, catchUp: { maxRuns: 3 } })).toEqual({
+      ok: true,
+      value: { concurrency: 4, catchUp: { maxRuns: 3 } },
+    });
+    expect(parseJobPatch({ catchUp: { windowSeconds: -1, extra: 1 } })).toEqual({
+      ok: false,
+      issues: [
+        { path: "catchUp.windowSeconds", message: "catchUp.windowSeconds must be from 0 to 604800 (7 days)" },
+        { path: "catchUp.extra", message: "catchUp.extra is not a known field" },
+      ],
+    });
+    expect(parseJobPatch({ catchUp: null })).toEqual({
+      ok: false,
+      issues: [{ path: "catchUp", message: "catchUp must be an object" }],
     });
   });
 

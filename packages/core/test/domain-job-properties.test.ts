@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import { DomainError, Gone } from "../src/domain/errors.ts";
 import { decide, fold, type JobCommand, type JobEvent, type JobState } from "../src/domain/job/aggregate.ts";
 import {
+  DST_NONEXISTENT,
+  DST_REPEATED,
   HTTP_METHODS,
   JobDefinitionInput,
   type JobDefinitionInputValue,
@@ -40,23 +42,74 @@ const request = fc
   })
   .map((r) => (r.method === "GET" || r.method === "HEAD" ? { ...r, body: null } : r));
 
+const instant = fc
+  .date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true })
+  .map((d) => d.toISOString());
+const shiftedBy = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
+const jitterSeconds = fc.integer({ min: 0, max: 3600 });
+/** Optional bounds, start before end when both are given. */
+const bounds = fc
+  .record({ startAt: fc.option(instant, { nil: null }), endAt: fc.option(instant, { nil: null }) })
+  .filter(({ startAt, endAt }) => startAt === null || endAt === null || startAt < endAt);
+/** Drop some keys so defaults get exercised too. */
+const someOf = <T extends object>(value: T, keep: readonly boolean[]): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter((_, i) => keep[i] !== false)) as Partial<T>;
+const keep = fc.array(fc.boolean(), { minLength: 6, maxLength: 6 });
+
 const schedule = fc.oneof(
-  fc.record({
-    type: fc.constant("cron" as const),
-    expression: fc.constantFrom(...crons),
-    timezone: fc.constantFrom(...zones),
-  }),
-  fc.record({ type: fc.constant("rate" as const), everySeconds: fc.integer({ min: 1, max: 31 * 86_400 }) }),
-  fc.record({
-    type: fc.constant("once" as const),
-    at: fc
-      .date({
-        min: new Date("2000-01-01T00:00:00Z"),
-        max: new Date("2100-01-01T00:00:00Z"),
-        noInvalidDate: true,
-      })
-      .map((d) => d.toISOString()),
-  }),
+  fc
+    .record({
+      type: fc.constant("cron" as const),
+      expression: fc.constantFrom(...crons),
+      timezone: fc.constantFrom(...zones),
+      bounds,
+      jitterSeconds,
+      dst: fc.record(
+        { nonexistent: fc.constantFrom(...DST_NONEXISTENT), repeated: fc.constantFrom(...DST_REPEATED) },
+        { requiredKeys: [] },
+      ),
+      keep,
+    })
+    .map(({ bounds: b, keep: k, ...cron }) => ({
+      type: cron.type,
+      expression: cron.expression,
+      timezone: cron.timezone,
+      ...someOf({ ...b, jitterSeconds: cron.jitterSeconds, dst: cron.dst }, k),
+    })),
+  fc
+    .record({
+      type: fc.constant("rate" as const),
+      everySeconds: fc.integer({ min: 1, max: 31 * 86_400 }),
+      bounds,
+      jitterSeconds,
+      keep,
+    })
+    .map(({ bounds: b, keep: k, ...rate }) => ({
+      type: rate.type,
+      everySeconds: rate.everySeconds,
+      ...someOf({ ...b, jitterSeconds: Math.min(rate.jitterSeconds, rate.everySeconds - 1) }, k),
+    })),
+  fc
+    .record({
+      type: fc.constant("once" as const),
+      at: instant,
+      before: fc.option(fc.integer({ min: 0, max: 86_400_000 }), { nil: null }),
+      after: fc.option(fc.integer({ min: 1, max: 86_400_000 }), { nil: null }),
+      jitterSeconds,
+      keep,
+    })
+    .map(({ before, after, keep: k, ...once }) => ({
+      type: once.type,
+      at: once.at,
+      ...someOf(
+        {
+          startAt: before === null ? null : shiftedBy(once.at, -before),
+          endAt: after === null ? null : shiftedBy(once.at, after),
+          jitterSeconds: once.jitterSeconds,
+        },
+        k,
+      ),
+    })),
 );
 
 const retry = fc
@@ -78,6 +131,11 @@ const definitionInput: fc.Arbitrary<JobDefinitionInputValue> = fc.record(
     schedule,
     retry,
     overlap: fc.constantFrom(...OVERLAP_POLICIES),
+    concurrency: fc.option(fc.integer({ min: 1, max: 100 }), { nil: null }),
+    catchUp: fc.record(
+      { windowSeconds: fc.integer({ min: 0, max: 7 * 86_400 }), maxRuns: fc.integer({ min: 0, max: 100 }) },
+      { requiredKeys: [] },
+    ),
     tags,
   },
   { requiredKeys: ["name", "request", "schedule"] },

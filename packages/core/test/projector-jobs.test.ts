@@ -39,7 +39,7 @@ describe.each(databaseKinds)("jobs projection on %s", (_kind, use) => {
         name: "renamed",
         description: null,
         tags: ["c"],
-        schedule: { type: "rate", everySeconds: 60 },
+        schedule: { type: "rate", everySeconds: 60, startAt: null, endAt: null, jitterSeconds: 0 },
       },
       changedFields: ["name", "description", "tags", "schedule"],
     };
@@ -58,7 +58,7 @@ describe.each(databaseKinds)("jobs projection on %s", (_kind, use) => {
         name: "renamed",
         description: null,
         tags: ["c"],
-        schedule: { type: "rate", everySeconds: 60 },
+        schedule: { type: "rate", everySeconds: 60, startAt: null, endAt: null, jitterSeconds: 0 },
       },
       status: "paused",
       version: 3,

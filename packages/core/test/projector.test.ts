@@ -359,7 +359,17 @@ describe.each(databaseKinds)("postgres projector on %s", (_kind, use) => {
         if (s.kind === "describe") events.push(update({ description: s.description }));
         if (s.kind === "tag") events.push(update({ tags: s.tags }));
         if (s.kind === "reschedule")
-          events.push(update({ schedule: { type: "rate", everySeconds: s.everySeconds } }));
+          events.push(
+            update({
+              schedule: {
+                type: "rate",
+                everySeconds: s.everySeconds,
+                startAt: null,
+                endAt: null,
+                jitterSeconds: 0,
+              },
+            }),
+          );
         if (s.kind === "pause") events.push(newEvent(tenant, "JobPaused", { reason: null }, when));
         if (s.kind === "resume") events.push(newEvent(tenant, "JobResumed", {}, when));
       });

@@ -1,6 +1,7 @@
 /** Encoding and decoding events: round trips of every event type, framing, and validation errors. */
 import { describe, expect, it } from "vitest";
 import {
+  type AttemptFailedData,
   currentSchemaVersion,
   decodeEvent,
   decodePayload,
@@ -11,9 +12,17 @@ import {
   encodeEvent,
   encodePayload,
   eventTypes,
+  type RunQueuedData,
   schemaRegistry,
 } from "../src/index.ts";
-import { envelopeOf, sampleDefinition } from "./fixtures/events.ts";
+import {
+  envelopeOf,
+  NO_BOUNDS,
+  runEnvelopeOf,
+  sampleDefinition,
+  sampleRequest,
+  sampleRetry,
+} from "./fixtures/events.ts";
 
 const UNICODE = "Zürich 東京 🚀 مرحبا e\u0301 \u0000 \t\n 𝄞";
 
@@ -36,7 +45,7 @@ const cases: { [T in EventType]: [string, EventDataMap[T]][] } = {
         definition: sampleDefinition({
           description: null,
           request: { method: "GET", url: "https://x.test/", headers: {}, body: null, timeoutMs: 1 },
-          schedule: { type: "rate", everySeconds: 2 ** 40 },
+          schedule: { type: "rate", everySeconds: 2 ** 40, ...NO_BOUNDS },
           retry: {
             maxAttempts: 1,
             initialDelayMs: 0,
@@ -45,6 +54,8 @@ const cases: { [T in EventType]: [string, EventDataMap[T]][] } = {
             retryOn: [],
           },
           overlap: "skip",
+          concurrency: 100,
+          catchUp: { windowSeconds: Number.MAX_SAFE_INTEGER, maxRuns: -(2 ** 31) },
           tags: [],
         }),
       },
@@ -62,8 +73,16 @@ const cases: { [T in EventType]: [string, EventDataMap[T]][] } = {
             body: UNICODE,
             timeoutMs: 600_000,
           },
-          schedule: { type: "once", at: "2026-11-23T12:00:00.000Z" },
+          schedule: {
+            type: "once",
+            at: "2026-11-23T12:00:00.000Z",
+            startAt: UNICODE,
+            endAt: "2027-01-01T00:00:00.000Z",
+            jitterSeconds: 2 ** 31 - 1,
+          },
           overlap: "queue",
+          concurrency: null,
+          catchUp: { windowSeconds: 0, maxRuns: 0 },
           tags: [UNICODE, ""],
         }),
       },
@@ -77,8 +96,18 @@ const cases: { [T in EventType]: [string, EventDataMap[T]][] } = {
     [
       "every field",
       {
-        changes: { ...sampleDefinition({ schedule: { type: "rate", everySeconds: 60 } }) },
-        changedFields: ["name", "description", "request", "schedule", "retry", "overlap", "tags"],
+        changes: { ...sampleDefinition({ schedule: { type: "rate", everySeconds: 60, ...NO_BOUNDS } }) },
+        changedFields: [
+          "name",
+          "description",
+          "request",
+          "schedule",
+          "retry",
+          "overlap",
+          "concurrency",
+          "catchUp",
+          "tags",
+        ],
       },
     ],
     [
@@ -89,6 +118,14 @@ const cases: { [T in EventType]: [string, EventDataMap[T]][] } = {
       },
     ],
     ["nothing", { changes: {}, changedFields: [] }],
+    ["a cleared concurrency", { changes: { concurrency: null }, changedFields: ["concurrency"] }],
+    [
+      "a new concurrency and catch-up policy",
+      {
+        changes: { catchUp: { windowSeconds: 86_400, maxRuns: 5 }, concurrency: 3 },
+        changedFields: ["catchUp", "concurrency"],
+      },
+    ],
   ],
   JobPaused: [
     ["with a reason", { reason: `maintenance ${UNICODE}` }],
@@ -100,6 +137,182 @@ const cases: { [T in EventType]: [string, EventDataMap[T]][] } = {
     ["with a reason", { reason: "no longer needed" }],
     ["without a reason", { reason: null }],
   ],
+  RunQueued: [
+    [
+      "a scheduled first attempt with its snapshot",
+      {
+        jobId: "0193a6f0-0000-7000-8000-000000000001",
+        jobVersion: 3,
+        attempt: 1,
+        trigger: "schedule",
+        scheduledFor: "2026-03-29T00:30:00.000Z",
+        dueAt: "2026-03-29T00:30:41.000Z",
+        request: sampleRequest(),
+        retry: sampleRetry(),
+      },
+    ],
+    [
+      "a catch-up run of a GET without body",
+      {
+        jobId: "j",
+        jobVersion: Number.MAX_SAFE_INTEGER,
+        attempt: 1,
+        trigger: "catch-up",
+        scheduledFor: "2026-03-29T00:30:00.000Z",
+        dueAt: "2026-03-29T00:30:00.000Z",
+        request: sampleRequest({ method: "GET", body: null, headers: {} }),
+        retry: sampleRetry({ retryOn: [] }),
+      },
+    ],
+    [
+      "a manual run",
+      {
+        jobId: UNICODE,
+        jobVersion: 1,
+        attempt: 1,
+        trigger: "manual",
+        scheduledFor: null,
+        dueAt: "2026-03-29T00:30:00.000Z",
+        request: sampleRequest(),
+        retry: sampleRetry(),
+      },
+    ],
+    ...(["retry", "redrive"] as const).map((trigger): [string, RunQueuedData] => [
+      `a ${trigger} without snapshot`,
+      {
+        jobId: "j",
+        jobVersion: 2,
+        attempt: 4,
+        trigger,
+        scheduledFor: "2026-03-29T00:30:00.000Z",
+        dueAt: "2026-03-29T00:31:00.000Z",
+        request: null,
+        retry: null,
+      },
+    ]),
+  ],
+  AttemptStarted: [
+    ["a local runner", { attempt: 1, runner: "local:4242", deadline: "2026-03-29T00:31:15.000Z" }],
+    ["a Lambda runner", { attempt: 2 ** 31 - 1, runner: UNICODE, deadline: "" }],
+  ],
+  AttemptSucceeded: [
+    [
+      "a 200 with a short body",
+      {
+        attempt: 1,
+        status: 200,
+        durationMs: 87,
+        headers: { "content-type": "application/json", "x-request-id": "abc" },
+        bodyExcerpt: '{"ok":true}',
+        bodyBytes: 11,
+        bodyTruncated: false,
+      },
+    ],
+    [
+      "a 204 after retries, with a huge truncated body",
+      {
+        attempt: 7,
+        status: 204,
+        durationMs: 0,
+        headers: {},
+        bodyExcerpt: UNICODE,
+        bodyBytes: 2 ** 40,
+        bodyTruncated: true,
+      },
+    ],
+  ],
+  AttemptFailed: [
+    [
+      "a 503 with Retry-After",
+      {
+        attempt: 2,
+        errorClass: "http-5xx",
+        status: 503,
+        message: "503 Service Unavailable",
+        retryAfterMs: 120_000,
+        durationMs: 35,
+        headers: { "retry-after": "120" },
+        bodyExcerpt: "busy",
+        bodyBytes: 4,
+        bodyTruncated: false,
+      },
+    ],
+    ...(["network", "timeout", "refused-target"] as const).map((errorClass): [string, AttemptFailedData] => [
+      `a ${errorClass} failure without a response`,
+      {
+        attempt: 1,
+        errorClass,
+        status: null,
+        message: `${errorClass}: ${UNICODE}`,
+        retryAfterMs: null,
+        durationMs: 30_000,
+        headers: {},
+        bodyExcerpt: "",
+        bodyBytes: 0,
+        bodyTruncated: false,
+      },
+    ]),
+    ...(["http-429", "http-4xx", "http-3xx", "invalid-response"] as const).map(
+      (errorClass): [string, AttemptFailedData] => [
+        `a ${errorClass} failure`,
+        {
+          attempt: 3,
+          errorClass,
+          status: 429,
+          message: "m",
+          retryAfterMs: 0,
+          durationMs: 1,
+          headers: { a: "b" },
+          bodyExcerpt: "x",
+          bodyBytes: 1,
+          bodyTruncated: false,
+        },
+      ],
+    ),
+  ],
+  AttemptTimedOut: [["a dead runner", { attempt: 1, deadline: "2026-03-29T00:31:15.000Z" }]],
+  RetryScheduled: [
+    ["a backoff", { attempt: 2, dueAt: "2026-03-29T00:31:17.500Z", delayMs: 2_500, reason: "http-5xx: 503" }],
+  ],
+  RunSucceeded: [["after one attempt", { attempts: 1 }]],
+  RunDeadLettered: [
+    ["exhausted", { attempts: 5, reason: "exhausted", lastError: "http-5xx: 503 Service Unavailable" }],
+    ["not retryable", { attempts: 1, reason: "not-retryable", lastError: UNICODE }],
+  ],
+  RunCancelled: [
+    ["with a reason", { reason: "job deleted" }],
+    ["without a reason", { reason: null }],
+  ],
+  RunRedriven: [
+    ["with a reason", { reason: "target fixed" }],
+    ["without a reason", { reason: null }],
+  ],
+  RunSkipped: [
+    [
+      "an overlap",
+      {
+        jobId: "j",
+        jobVersion: 2,
+        scheduledFor: "2026-03-29T00:30:00.000Z",
+        reason: "overlap",
+        missedCount: 1,
+        missedFrom: null,
+        missedTo: null,
+      },
+    ],
+    [
+      "an outage standing for many fires",
+      {
+        jobId: "j",
+        jobVersion: 9,
+        scheduledFor: "2026-04-02T00:00:00.000Z",
+        reason: "missed",
+        missedCount: 5_760,
+        missedFrom: "2026-03-29T00:00:00.000Z",
+        missedTo: "2026-04-02T00:00:00.000Z",
+      },
+    ],
+  ],
 };
 
 describe("round trip of every event type", () => {
@@ -109,9 +322,10 @@ describe("round trip of every event type", () => {
 
   for (const type of eventTypes) {
     describe(type, () => {
+      const envelope = type.startsWith("Job") ? envelopeOf : runEnvelopeOf;
       it.each(cases[type] as [string, EventDataMap[EventType]][])("%s", (_, data) => {
-        const decoded = roundTrip(envelopeOf(type, data));
-        expect(decoded.schemaVersion).toBe(1);
+        const decoded = roundTrip(envelope(type, data));
+        expect(decoded.schemaVersion).toBe(currentSchemaVersion(type));
         expect(Object.getPrototypeOf(decoded.data)).toBe(Object.prototype);
       });
     });
@@ -152,7 +366,7 @@ describe("round trip of every event type", () => {
     ]) {
       roundTrip(
         envelopeOf("JobCreated", {
-          definition: sampleDefinition({ schedule: { type: "rate", everySeconds: n } }),
+          definition: sampleDefinition({ schedule: { type: "rate", everySeconds: n, ...NO_BOUNDS } }),
         }),
       );
     }
@@ -290,7 +504,7 @@ describe("validation on encode", () => {
   it("rejects integers beyond what a long holds exactly, and NaN", () => {
     const error = problemsOf(() =>
       encodePayload("JobCreated", {
-        definition: sampleDefinition({ schedule: { type: "rate", everySeconds: 2 ** 53 } }),
+        definition: sampleDefinition({ schedule: { type: "rate", everySeconds: 2 ** 53, ...NO_BOUNDS } }),
       }),
     );
     expect(error.problems[0]?.path).toBe("definition.schedule.everySeconds");
@@ -336,7 +550,7 @@ describe("validation on encode", () => {
       encodePayload("JobUpdated", { changes: { name: null as never }, changedFields: ["name"] }),
     );
     expect(nulled.problems).toEqual([
-      { path: "changes.name", message: "cannot be null (only description can be cleared)" },
+      { path: "changes.name", message: "cannot be null (only description and concurrency can be cleared)" },
     ]);
     const unknown = problemsOf(() =>
       encodePayload("JobUpdated", { changes: { owner: "bob" } as never, changedFields: ["owner" as never] }),
@@ -377,6 +591,168 @@ describe("validation on encode", () => {
     const badStream = problemsOf(() => encodeEvent({ ...base, streamId: "default/job" }));
     expect(badStream.problems[0]?.path).toBe("streamId");
     expect(badStream.problems[0]?.message).toContain("expected <tenant>/<kind>/<id>");
+  });
+
+  it("reports what a v2 schedule needs: dst on cron, well-typed bounds", () => {
+    const { dst: _dst, ...cronWithoutDst } = sampleDefinition().schedule as { dst: unknown };
+    const error = problemsOf(() =>
+      encodePayload("JobCreated", {
+        definition: sampleDefinition({
+          schedule: { ...cronWithoutDst, jitterSeconds: 0.5, endAt: 7 } as never,
+        }),
+      }),
+    );
+    expect(error.problems).toEqual([
+      { path: "definition.schedule.dst", message: "a cron schedule needs dst" },
+      { path: "definition.schedule.endAt", message: "expected null or a string, got 7" },
+      {
+        path: "definition.schedule.jitterSeconds",
+        message: "expected an integer from -2^31 to 2^31-1, got 0.5",
+      },
+    ]);
+  });
+
+  it("fills omitted v2 fields with their defaults, like any field with a default", () => {
+    const { concurrency: _c, catchUp: _u, ...withoutNewFields } = sampleDefinition();
+    const rate = { type: "rate", everySeconds: 60 };
+    const decoded = decodePayload(
+      encodePayload("JobCreated", { definition: { ...withoutNewFields, schedule: rate } as never }),
+    );
+    if (decoded.type !== "JobCreated") throw new Error("wrong type");
+    expect(decoded.data.definition).toEqual({
+      ...withoutNewFields,
+      schedule: { ...rate, startAt: null, endAt: null, jitterSeconds: 0 },
+      concurrency: null,
+      catchUp: { windowSeconds: 3600, maxRuns: 1 },
+    });
+  });
+
+  it("spells DST policies as writers do, and refuses the wire spelling", () => {
+    const cron = sampleDefinition().schedule;
+    const withDst = (dst: unknown) =>
+      problemsOf(() =>
+        encodePayload("JobCreated", {
+          definition: sampleDefinition({ schedule: { ...cron, dst } as never }),
+        }),
+      );
+    expect(withDst({ nonexistent: "run_after", repeated: "first" }).problems).toEqual([
+      {
+        path: "definition.schedule.dst.nonexistent",
+        message: 'expected one of "run-after", "skip", got "run_after"',
+      },
+    ]);
+    expect(withDst({ nonexistent: "later", repeated: "twice" }).problems).toEqual([
+      {
+        path: "definition.schedule.dst.nonexistent",
+        message: 'expected one of "run-after", "skip", got "later"',
+      },
+      { path: "definition.schedule.dst.repeated", message: 'expected one of "first", "both", got "twice"' },
+    ]);
+  });
+
+  it("stores no DST policy for rate and once schedules (it is cron's alone)", () => {
+    const rate = {
+      type: "rate",
+      everySeconds: 60,
+      ...NO_BOUNDS,
+      dst: { nonexistent: "skip", repeated: "both" },
+    };
+    const decoded = decodePayload(
+      encodePayload("JobCreated", { definition: sampleDefinition({ schedule: rate as never }) }),
+    );
+    if (decoded.type !== "JobCreated") throw new Error("wrong type");
+    expect(decoded.data.definition.schedule).toEqual({ type: "rate", everySeconds: 60, ...NO_BOUNDS });
+  });
+
+  it("lets JobUpdated clear concurrency but not catchUp", () => {
+    const error = problemsOf(() =>
+      encodePayload("JobUpdated", { changes: { catchUp: null as never }, changedFields: ["catchUp"] }),
+    );
+    expect(error.problems).toEqual([
+      {
+        path: "changes.catchUp",
+        message: "cannot be null (only description and concurrency can be cleared)",
+      },
+    ]);
+  });
+
+  it("spells run enums as writers do", () => {
+    const queued = problemsOf(() =>
+      encodePayload("RunQueued", {
+        jobId: "j",
+        jobVersion: 1,
+        attempt: 1,
+        trigger: "catch_up" as never,
+        scheduledFor: null,
+        dueAt: "2026-03-29T00:30:00.000Z",
+        request: null,
+        retry: sampleRetry({ retryOn: ["5xx", "500" as never] }),
+      }),
+    );
+    expect(queued.problems).toEqual([
+      {
+        path: "trigger",
+        message: 'expected one of "schedule", "catch-up", "manual", "retry", "redrive", got "catch_up"',
+      },
+      {
+        path: "retry.retryOn.1",
+        message: 'expected one of "network", "timeout", "429", "5xx", "4xx", got "500"',
+      },
+    ]);
+    const failed = problemsOf(() =>
+      encodePayload("AttemptFailed", {
+        attempt: 1,
+        errorClass: "http-500" as never,
+        status: 500,
+        message: "",
+        retryAfterMs: null,
+        durationMs: 1,
+        headers: {},
+        bodyExcerpt: "",
+        bodyBytes: 0,
+        bodyTruncated: false,
+      }),
+    );
+    expect(failed.message).toContain(
+      'errorClass: expected one of "network", "timeout", "http-429", "http-5xx", "http-4xx", "http-3xx", ' +
+        '"refused-target", "invalid-response", got "http-500"',
+    );
+    const dead = problemsOf(() =>
+      encodePayload("RunDeadLettered", { attempts: 1, reason: "gave-up" as never, lastError: "" }),
+    );
+    expect(dead.problems).toEqual([
+      { path: "reason", message: 'expected one of "exhausted", "not-retryable", got "gave-up"' },
+    ]);
+    const skipped = problemsOf(() =>
+      encodePayload("RunSkipped", {
+        jobId: "j",
+        jobVersion: 1,
+        scheduledFor: "2026-03-29T00:30:00.000Z",
+        reason: "late" as never,
+        missedCount: 1.5,
+        missedFrom: null,
+        missedTo: null,
+      }),
+    );
+    expect(skipped.problems.map((p) => p.path)).toEqual(["reason", "missedCount"]);
+  });
+
+  it("refuses a __proto__ response header, and reports missing response facts", () => {
+    const headers = JSON.parse('{"__proto__":"x"}') as Record<string, string>;
+    const error = problemsOf(() =>
+      encodePayload("AttemptSucceeded", {
+        attempt: 1,
+        status: 200,
+        headers,
+        bodyExcerpt: "",
+        bodyBytes: 0,
+        bodyTruncated: false,
+      } as never),
+    );
+    expect(error.problems).toEqual([
+      { path: "headers.__proto__", message: "is not a storable header name" },
+      { path: "durationMs", message: "expected a safe integer, got nothing" },
+    ]);
   });
 
   it("reports payload problems before writing anything, for encodeEvent too", () => {

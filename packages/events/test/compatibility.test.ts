@@ -9,6 +9,8 @@ import {
   type AvroSchema,
   checkCompatibility,
   createAvroType,
+  currentSchemaVersion,
+  decodePayload,
   encodePayload,
   eventTypes,
   SchemaRegistry,
@@ -65,7 +67,8 @@ describe("published schemas", () => {
       expect(schemaRegistry.get(entry.fingerprint)).toBe(entry);
       expect(entry.name).toBe(`jobledger.events.${entry.eventType}`);
     }
-    expect(schemaRegistry.entries.map((e) => e.eventType).sort()).toEqual([...eventTypes, "Envelope"].sort());
+    const families = new Set(schemaRegistry.entries.map((e) => e.eventType));
+    expect([...families].sort()).toEqual([...eventTypes, "Envelope"].sort());
   });
 
   it("published schema JSON is frozen", () => {
@@ -253,8 +256,9 @@ describe("SchemaRegistry evolution", () => {
   });
 
   it("a JobCreated written today still reads when a later version adds a defaulted field deep inside", () => {
-    const v2 = editableCopy(createdV1);
-    fieldType(fieldType(v2, "definition"), "request").fields.push({
+    const published = eventSchemas.JobCreated.versions;
+    const next = editableCopy(published.at(-1)!.schema);
+    fieldType(fieldType(next, "definition"), "request").fields.push({
       name: "followRedirects",
       type: "boolean",
       default: true,
@@ -262,15 +266,101 @@ describe("SchemaRegistry evolution", () => {
     const registry = new SchemaRegistry([
       {
         family: "JobCreated",
-        versions: [
-          { version: 1, schema: createdV1 },
-          { version: 2, schema: v2 },
-        ],
+        versions: [...published, { version: published.length + 1, schema: next }],
       },
     ]);
     const { value } = registry.read(encodePayload("JobCreated", { definition: sampleDefinition() }), "test");
     const request = (value.definition as { request: Record<string, unknown> }).request;
     expect(request.followRedirects).toBe(true);
     expect(request.url).toBe(sampleDefinition().request.url);
+  });
+});
+
+describe("job definition v2", () => {
+  /** Bytes as a v1 writer made them: the v1 type's binary, framed with its fingerprint. */
+  function writtenWithV1(family: "JobCreated" | "JobUpdated", value: Record<string, unknown>): Buffer {
+    const v1 = schemaRegistry.versions(family)[0]!;
+    const header = Buffer.alloc(10);
+    header.writeUInt8(0xc3, 0);
+    header.writeUInt8(0x01, 1);
+    header.writeBigUInt64LE(BigInt(`0x${v1.fingerprint}`), 2);
+    return Buffer.concat([header, v1.type.toBuffer(value)]);
+  }
+
+  const v1Definition = {
+    name: "legacy",
+    description: null,
+    request: { method: "GET", url: "https://x.test/", headers: {}, body: null, timeoutMs: 1000 },
+    schedule: { type: "cron", expression: "0 3 * * *", timezone: "UTC", everySeconds: null, at: null },
+    retry: { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1, retryOn: ["status_429"] },
+    overlap: "cancel_previous",
+    tags: ["a"],
+  };
+
+  it("reads a v1 JobCreated with the defaults of every new field", () => {
+    const decoded = decodePayload(writtenWithV1("JobCreated", { definition: v1Definition }));
+    expect(decoded.schemaVersion).toBe(1);
+    expect(decoded.data).toEqual({
+      definition: {
+        name: "legacy",
+        description: null,
+        request: { method: "GET", url: "https://x.test/", headers: {}, body: null, timeoutMs: 1000 },
+        schedule: {
+          type: "cron",
+          expression: "0 3 * * *",
+          timezone: "UTC",
+          startAt: null,
+          endAt: null,
+          jitterSeconds: 0,
+          dst: { nonexistent: "run-after", repeated: "first" },
+        },
+        retry: { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 1, multiplier: 1, retryOn: ["429"] },
+        overlap: "cancel-previous",
+        concurrency: null,
+        catchUp: { windowSeconds: 3600, maxRuns: 1 },
+        tags: ["a"],
+      },
+    });
+  });
+
+  it("reads a v1 JobUpdated's schedule with the defaults, and never lists the new fields", () => {
+    const bytes = writtenWithV1("JobUpdated", {
+      changes: {
+        name: null,
+        description: null,
+        request: null,
+        schedule: {
+          type: "once",
+          expression: null,
+          timezone: null,
+          everySeconds: null,
+          at: "2027-01-01T00:00:00.000Z",
+        },
+        retry: null,
+        overlap: null,
+        tags: null,
+      },
+      changedFields: ["schedule"],
+    });
+    expect(decodePayload(bytes).data).toEqual({
+      changes: {
+        schedule: {
+          type: "once",
+          at: "2027-01-01T00:00:00.000Z",
+          startAt: null,
+          endAt: null,
+          jitterSeconds: 0,
+        },
+      },
+      changedFields: ["schedule"],
+    });
+  });
+
+  it("writes JobCreated and JobUpdated with v2", () => {
+    expect(currentSchemaVersion("JobCreated")).toBe(2);
+    expect(currentSchemaVersion("JobUpdated")).toBe(2);
+    const decoded = decodePayload(encodePayload("JobCreated", { definition: sampleDefinition() }));
+    expect(decoded.schemaVersion).toBe(2);
+    expect(decoded.data).toEqual({ definition: sampleDefinition() });
   });
 });

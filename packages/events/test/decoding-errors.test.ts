@@ -13,6 +13,8 @@ import { envelopeOf, sampleDefinition } from "./fixtures/events.ts";
 
 const event = envelopeOf("JobCreated", { definition: sampleDefinition() });
 const bytes = Buffer.from(encodeEvent(event));
+/** JobUpdated as first published: hand-written bytes below follow its layout. */
+const updatedV1 = schemaRegistry.versions("JobUpdated")[0]!;
 
 function header(fingerprintHex: string): Buffer {
   return Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.from(fingerprintHex, "hex").reverse()]);
@@ -91,18 +93,14 @@ describe("decoding errors", () => {
     const error = errorOf(() => decodeEvent(forged));
     expect(error).toBeInstanceOf(EventDecodingError);
     expect(error.message).toContain(
-      `cannot decode payload of event ${event.eventId} (JobCreated v1, schema ${schemaRegistry.newest("JobCreated").fingerprint}): `,
+      `cannot decode payload of event ${event.eventId} (JobCreated v2, schema ${schemaRegistry.newest("JobCreated").fingerprint}): `,
     );
   });
 
   it("a block count far beyond the data fails fast instead of looping", () => {
-    // JobUpdated: seven null unions of `changes`, then changedFields claiming 2^40 items
+    // JobUpdated v1: seven null unions of `changes`, then changedFields claiming 2^40 items
     const hugeCount = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x40]); // zig-zag varint of 2^40
-    const forged = Buffer.concat([
-      header(schemaRegistry.newest("JobUpdated").fingerprint),
-      Buffer.alloc(7),
-      hugeCount,
-    ]);
+    const forged = Buffer.concat([header(updatedV1.fingerprint), Buffer.alloc(7), hugeCount]);
     const error = errorOf(() => decodePayload(forged));
     expect(error).toBeInstanceOf(EventDecodingError);
     expect(error.message).toContain(
@@ -112,7 +110,7 @@ describe("decoding errors", () => {
 
   it("an enum index out of range names the field", () => {
     const forged = Buffer.concat([
-      header(schemaRegistry.newest("JobUpdated").fingerprint),
+      header(updatedV1.fingerprint),
       Buffer.alloc(7),
       Buffer.from([0x02, 0x20, 0x00]), // one item, index 16, end
     ]);
@@ -123,9 +121,9 @@ describe("decoding errors", () => {
   });
 
   it("a long beyond what a JS number holds exactly is refused, not rounded", () => {
-    // JobCreated is awkward to hand-write; a JobUpdated changing only schedule to a rate of 2^60 s
+    // JobCreated is awkward to hand-write; a JobUpdated v1 changing only schedule to a rate of 2^60 s
     const forged = Buffer.concat([
-      header(schemaRegistry.newest("JobUpdated").fingerprint),
+      header(updatedV1.fingerprint),
       Buffer.from([0x00, 0x00, 0x00, 0x02, 0x02]), // name, description, request null; schedule: branch 1, type rate
       Buffer.from([0x00, 0x00, 0x02]), // expression, timezone null; everySeconds: branch 1
       Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20]), // zig-zag varint of 2^60
@@ -176,7 +174,7 @@ describe("decoding errors", () => {
     const error = errorOf(() => decodePayload(forged));
     expect(error).toBeInstanceOf(EventDecodingError);
     expect(error.message).toMatch(
-      /^cannot read event payload \(JobCreated v1, schema [0-9a-f]{16}\): a cron schedule was stored without expression$/,
+      /^cannot read event payload \(JobCreated v2, schema [0-9a-f]{16}\): a cron schedule was stored without expression$/,
     );
   });
 });

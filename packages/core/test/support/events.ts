@@ -13,7 +13,15 @@ export function jobDefinition(overrides: Partial<JobDefinition> = {}): JobDefini
       body: '{"kind":"nightly"}',
       timeoutMs: 10_000,
     },
-    schedule: { type: "cron", expression: "0 2 * * *", timezone: "Europe/Berlin" },
+    schedule: {
+      type: "cron",
+      expression: "0 2 * * *",
+      timezone: "Europe/Berlin",
+      dst: { nonexistent: "run-after", repeated: "first" },
+      startAt: null,
+      endAt: null,
+      jitterSeconds: 0,
+    },
     retry: {
       maxAttempts: 3,
       initialDelayMs: 1000,
@@ -22,6 +30,8 @@ export function jobDefinition(overrides: Partial<JobDefinition> = {}): JobDefini
       retryOn: ["network", "5xx"],
     },
     overlap: "skip",
+    concurrency: null,
+    catchUp: { windowSeconds: 3600, maxRuns: 1 },
     tags: ["reports"],
     ...overrides,
   };

@@ -28,3 +28,11 @@ export interface EventSchema<T extends EventType> extends SchemaFamily<T> {
 export function prop(value: unknown, key: string): unknown {
   return value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
 }
+
+/**
+ * The named properties of something that should be an object, as an Avro record value
+ * (missing ones come out undefined, for the schema check to report).
+ */
+export function pick(value: unknown, fields: readonly string[]): AvroRecord {
+  return Object.fromEntries(fields.map((field) => [field, prop(value, field)]));
+}

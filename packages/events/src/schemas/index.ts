@@ -4,7 +4,7 @@
  * Changing a schema (never edit a published version):
  * 1. append `{ version: N+1, schema }` to the type's `versions`; new fields need defaults
  *    (or an `upcast` on the new version for what a default cannot express); fragments
- *    such as `JOB_DEFINITION_V1` are frozen too: add `..._V2` ones;
+ *    such as `JOB_DEFINITION_V1` are frozen too: add `..._V2` ones (see job-definition.ts);
  * 2. update the type's `toAvro`/`fromAvro` and, if the TS shape changed, `types.ts`;
  * 3. add `<Type>.v<N+1>` to `test/golden/samples.ts` (and update what older entries now
  *    read as), then run `npx tsx packages/events/scripts/write-golden.ts`.
@@ -12,6 +12,10 @@
  * tests fail if a published version changed.
  */
 import type { EventType } from "../types.ts";
+import { attemptFailedSchema } from "./attempt-failed.ts";
+import { attemptStartedSchema } from "./attempt-started.ts";
+import { attemptSucceededSchema } from "./attempt-succeeded.ts";
+import { attemptTimedOutSchema } from "./attempt-timed-out.ts";
 import { ENVELOPE, envelopeSchema } from "./envelope.ts";
 import type { EventSchema } from "./event-schema.ts";
 import { jobCreatedSchema } from "./job-created.ts";
@@ -19,6 +23,13 @@ import { jobDeletedSchema } from "./job-deleted.ts";
 import { jobPausedSchema } from "./job-paused.ts";
 import { jobResumedSchema } from "./job-resumed.ts";
 import { jobUpdatedSchema } from "./job-updated.ts";
+import { retryScheduledSchema } from "./retry-scheduled.ts";
+import { runCancelledSchema } from "./run-cancelled.ts";
+import { runDeadLetteredSchema } from "./run-dead-lettered.ts";
+import { runQueuedSchema } from "./run-queued.ts";
+import { runRedrivenSchema } from "./run-redriven.ts";
+import { runSkippedSchema } from "./run-skipped.ts";
+import { runSucceededSchema } from "./run-succeeded.ts";
 
 /** The schema of each event type (exhaustive: a new EventType without a schema does not compile). */
 export const eventSchemas: { readonly [T in EventType]: EventSchema<T> } = {
@@ -27,6 +38,17 @@ export const eventSchemas: { readonly [T in EventType]: EventSchema<T> } = {
   JobPaused: jobPausedSchema,
   JobResumed: jobResumedSchema,
   JobDeleted: jobDeletedSchema,
+  RunQueued: runQueuedSchema,
+  AttemptStarted: attemptStartedSchema,
+  AttemptSucceeded: attemptSucceededSchema,
+  AttemptFailed: attemptFailedSchema,
+  AttemptTimedOut: attemptTimedOutSchema,
+  RetryScheduled: retryScheduledSchema,
+  RunSucceeded: runSucceededSchema,
+  RunDeadLettered: runDeadLetteredSchema,
+  RunCancelled: runCancelledSchema,
+  RunRedriven: runRedrivenSchema,
+  RunSkipped: runSkippedSchema,
 };
 
 export { ENVELOPE, envelopeSchema };

@@ -1,29 +1,38 @@
 /**
  * `JobUpdated`: some fields of a job's definition changed. Published versions, oldest
  * first (never edit one). On the wire `changes` has every field nullable (null =
- * unchanged); `changedFields` says which are set, which is how clearing `description`
- * (to null) differs from leaving it alone.
+ * unchanged); `changedFields` says which are set, which is how clearing a clearable field
+ * (`description`, `concurrency`) to null differs from leaving it alone.
+ * - v1: the fields of a v1 definition.
+ * - v2: the v2 schedule, and the new top-level fields `concurrency` and `catchUp` (v1 data
+ *   never lists them; its schedules read with the v2 defaults).
  */
 import type { AvroRecord } from "../avro-type.ts";
 import { EventDecodingError } from "../errors.ts";
 import type { JobDefinition, JobField } from "../types.ts";
 import { type EventSchema, type Problems, prop } from "./event-schema.ts";
 import {
+  CATCH_UP_POLICY_V2,
   HTTP_REQUEST_V1,
-  JOB_ENUM_LABELS,
   OVERLAP_POLICY_V1,
+  RETRY_POLICY_V1,
+  SCHEDULE_V1,
+  SCHEDULE_V2,
+} from "./job-definition.ts";
+import {
+  catchUpFromAvro,
+  catchUpToAvro,
+  JOB_ENUM_LABELS,
   overlapFromAvro,
   overlapToAvro,
-  RETRY_POLICY_V1,
   requestFromAvro,
   requestToAvro,
   retryFromAvro,
   retryToAvro,
-  SCHEDULE_V1,
   scheduleFromAvro,
   scheduleToAvro,
   tagsFromAvro,
-} from "./job-definition.ts";
+} from "./job-definition-convert.ts";
 import { NAMESPACE } from "./namespace.ts";
 
 /** Every field of a job definition, in schema order. */
@@ -35,11 +44,16 @@ export const JOB_FIELDS = [
   "retry",
   "overlap",
   "tags",
+  "concurrency",
+  "catchUp",
 ] as const satisfies readonly JobField[];
 
 /** Compiles only while JOB_FIELDS names every JobField. */
 type AssertNever<T extends never> = T;
 export type MissingJobFields = AssertNever<Exclude<JobField, (typeof JOB_FIELDS)[number]>>;
+
+/** Fields a change may set to null (the others are never null in a definition). */
+const CLEARABLE: ReadonlySet<JobField> = new Set(["description", "concurrency"]);
 
 const V1 = {
   type: "record",
@@ -77,6 +91,54 @@ const V1 = {
   ],
 } as const;
 
+const V2 = {
+  type: "record",
+  name: "JobUpdated",
+  namespace: NAMESPACE,
+  fields: [
+    {
+      name: "changes",
+      type: {
+        type: "record",
+        name: "JobChanges",
+        doc: "null = unchanged (except description and concurrency, see changedFields)",
+        fields: [
+          { name: "name", type: ["null", "string"], default: null },
+          { name: "description", type: ["null", "string"], default: null },
+          { name: "request", type: ["null", HTTP_REQUEST_V1], default: null },
+          { name: "schedule", type: ["null", SCHEDULE_V2], default: null },
+          { name: "retry", type: ["null", RETRY_POLICY_V1], default: null },
+          { name: "overlap", type: ["null", OVERLAP_POLICY_V1], default: null },
+          { name: "tags", type: ["null", { type: "array", items: "string" }], default: null },
+          { name: "concurrency", type: ["null", "int"], default: null },
+          { name: "catchUp", type: ["null", CATCH_UP_POLICY_V2], default: null },
+        ],
+      },
+    },
+    {
+      name: "changedFields",
+      type: {
+        type: "array",
+        items: {
+          type: "enum",
+          name: "JobField",
+          symbols: [
+            "name",
+            "description",
+            "request",
+            "schedule",
+            "retry",
+            "overlap",
+            "tags",
+            "concurrency",
+            "catchUp",
+          ],
+        },
+      },
+    },
+  ],
+} as const;
+
 function isJobField(value: unknown): value is JobField {
   return (JOB_FIELDS as readonly unknown[]).includes(value);
 }
@@ -96,10 +158,10 @@ function changesToAvro(changes: object, changedFields: unknown, problems: Proble
         message: `is set but changedFields does not list "${field}"`,
       });
     }
-    if (given === null && field !== "description") {
+    if (given === null && !CLEARABLE.has(field)) {
       problems.push({
         path: `changes.${field}`,
-        message: "cannot be null (only description can be cleared)",
+        message: "cannot be null (only description and concurrency can be cleared)",
       });
     }
   }
@@ -123,6 +185,8 @@ function changesToAvro(changes: object, changedFields: unknown, problems: Proble
     retry: convert("retry", (v) => retryToAvro(v, "changes.retry", problems)),
     overlap: convert("overlap", (v) => overlapToAvro(v, "changes.overlap", problems)),
     tags: convert("tags", (v) => v),
+    concurrency: convert("concurrency", (v) => v),
+    catchUp: convert("catchUp", catchUpToAvro),
   };
 }
 
@@ -132,6 +196,10 @@ function changesFromAvro(value: AvroRecord, changedFields: readonly JobField[]):
     const stored = value[field];
     if (field === "description") {
       changes.description = stored as string | null;
+      continue;
+    }
+    if (field === "concurrency") {
+      changes.concurrency = stored as number | null;
       continue;
     }
     if (stored === null || stored === undefined) {
@@ -156,6 +224,9 @@ function changesFromAvro(value: AvroRecord, changedFields: readonly JobField[]):
       case "tags":
         changes.tags = tagsFromAvro(stored);
         break;
+      case "catchUp":
+        changes.catchUp = catchUpFromAvro(stored as AvroRecord);
+        break;
     }
   }
   return changes;
@@ -163,7 +234,10 @@ function changesFromAvro(value: AvroRecord, changedFields: readonly JobField[]):
 
 export const jobUpdatedSchema: EventSchema<"JobUpdated"> = {
   family: "JobUpdated",
-  versions: [{ version: 1, schema: V1 }],
+  versions: [
+    { version: 1, schema: V1 },
+    { version: 2, schema: V2 },
+  ],
   enumLabels: JOB_ENUM_LABELS,
   toAvro: (data, problems) => {
     const changes = prop(data, "changes");

@@ -4,17 +4,28 @@
  * `validationIssues` turning a ZodError into `{ path, message }` entries whose messages
  * name the field. Every object is strict: an unknown field is an error.
  *
+ * Defaults of the scheduling options (equal to what v1 events read as):
+ * `schedule.startAt`/`endAt` null (no bounds), `schedule.jitterSeconds` 0, `schedule.dst`
+ * (cron only) `{ nonexistent: "run-after", repeated: "first" }`, `concurrency` null (one run
+ * at a time, or unlimited with overlap "allow"), `catchUp` `{ windowSeconds: 3600,
+ * maxRuns: 1 }`; the sub-fields of `dst` and `catchUp` default one by one.
+ *
  * Patch semantics (explicit): top-level fields given in a patch replace the job's values;
- * `request` and `retry` are merged one level deep, so `{ request: { url } }` changes only the
- * URL (but `request.headers`, when given, replaces the whole header set); `schedule` and
- * `tags` are replaced whole; `description: null` and `request.body: null` clear them. The
- * merged definition is then validated again as a whole (see `mergePatch` in patch.ts).
+ * `request`, `retry` and `catchUp` are merged one level deep, so `{ request: { url } }`
+ * changes only the URL (but `request.headers`, when given, replaces the whole header set);
+ * `schedule` (with its bounds, jitter and DST rules) and `tags` are replaced whole, so a
+ * schedule given without `jitterSeconds` gets the default 0 again; `description: null`,
+ * `concurrency: null` and `request.body: null` clear them. The merged definition is then
+ * validated again as a whole (see `mergePatch` in patch.ts).
  *
  * Normalisation (so that re-validating a valid definition changes nothing): name and
- * description are trimmed (an empty description becomes null), `schedule.at` becomes
- * `toISOString()`, `retry.retryOn` is de-duplicated and sorted in canonical order.
+ * description are trimmed (an empty description becomes null), `schedule.at`,
+ * `schedule.startAt` and `schedule.endAt` become `toISOString()`, `retry.retryOn` is
+ * de-duplicated and sorted in canonical order.
  */
 import type {
+  CatchUpPolicy,
+  DstPolicy,
   HttpMethod,
   HttpRequestSpec,
   JobDefinition,
@@ -43,6 +54,11 @@ export const LIMITS = {
   delayMsMax: 86_400_000,
   multiplierMax: 10,
   tagsMax: 20,
+  jitterSecondsMax: 3600,
+  concurrencyMax: 100,
+  /** 7 days */
+  catchUpWindowSecondsMax: 7 * 86_400,
+  catchUpMaxRunsMax: 100,
 } as const;
 
 export const HTTP_METHODS = [
@@ -61,7 +77,16 @@ export const OVERLAP_POLICIES = [
   "cancel-previous",
 ] as const satisfies readonly OverlapPolicy[];
 
+export const DST_NONEXISTENT = ["run-after", "skip"] as const satisfies readonly DstPolicy["nonexistent"][];
+export const DST_REPEATED = ["first", "both"] as const satisfies readonly DstPolicy["repeated"][];
+
 export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_JITTER_SECONDS = 0;
+export const DEFAULT_DST: Readonly<DstPolicy> = Object.freeze({
+  nonexistent: "run-after",
+  repeated: "first",
+});
+export const DEFAULT_CATCH_UP: Readonly<CatchUpPolicy> = Object.freeze({ windowSeconds: 3600, maxRuns: 1 });
 export const DEFAULT_RETRY: RetryPolicy = {
   maxAttempts: 3,
   initialDelayMs: 1000,
@@ -100,6 +125,12 @@ const fieldError =
   (field: string, what: string) =>
   (issue: { input?: unknown }): string =>
     issue.input === undefined ? `${field} is required` : `${field} must be ${what}`;
+
+/** Object schemas word only their own type error; unknown keys are worded by validationIssues. */
+const objectError =
+  (field: string) =>
+  (issue: { code?: string; input?: unknown }): string | undefined =>
+    issue.code === "invalid_type" ? fieldError(field, "an object")(issue) : undefined;
 
 const Name = z
   .string({ error: fieldError("name", "a string") })
@@ -217,36 +248,6 @@ export function cronProblem(expression: string): string | null {
   }
 }
 
-const CronSchedule = z.strictObject({
-  type: z.literal("cron"),
-  expression: z
-    .string({ error: fieldError("schedule.expression", "a string") })
-    .trim()
-    .min(1, "schedule.expression must not be empty")
-    .max(200, "schedule.expression must be at most 200 characters")
-    .superRefine((expression, ctx) => {
-      const problem = cronProblem(expression);
-      if (problem)
-        ctx.addIssue({
-          code: "custom",
-          message: `schedule.expression is not a valid cron expression: ${problem}`,
-        });
-    }),
-  timezone: z.string({ error: fieldError("schedule.timezone", "a string") }).refine(isKnownTimeZone, {
-    error: (issue) =>
-      `schedule.timezone "${String(issue.input)}" is not a known IANA time zone (e.g. Europe/Berlin, UTC)`,
-  }),
-});
-
-const RateSchedule = z.strictObject({
-  type: z.literal("rate"),
-  everySeconds: z
-    .number({ error: fieldError("schedule.everySeconds", "a number") })
-    .int("schedule.everySeconds must be an integer")
-    .min(1, `schedule.everySeconds must be from 1 to ${LIMITS.rateSecondsMax} (31 days)`)
-    .max(LIMITS.rateSecondsMax, `schedule.everySeconds must be from 1 to ${LIMITS.rateSecondsMax} (31 days)`),
-});
-
 /** Parses an ISO-8601 instant with offset; null when it is not one or names no real date. */
 export function parseInstant(value: string): Date | null {
   const m = INSTANT.exec(value);
@@ -267,29 +268,139 @@ export function parseInstant(value: string): Date | null {
   return Number.isNaN(instant.getTime()) ? null : instant;
 }
 
-const OnceSchedule = z.strictObject({
-  type: z.literal("once"),
-  at: z.string({ error: fieldError("schedule.at", "a string") }).transform((value, ctx) => {
-    const instant = parseInstant(value);
-    if (!instant) {
+/** An ISO-8601 instant with an offset, normalised to `toISOString()`. */
+const instant = (field: string, what = "a string") =>
+  z.string({ error: fieldError(field, what) }).transform((value, ctx) => {
+    const parsed = parseInstant(value);
+    if (!parsed) {
       ctx.addIssue({
         code: "custom",
-        message: "schedule.at must be an ISO-8601 instant with an offset or Z (e.g. 2026-11-23T12:00:00Z)",
+        message: `${field} must be an ISO-8601 instant with an offset or Z (e.g. 2026-11-23T12:00:00Z)`,
       });
       return z.NEVER;
     }
-    return instant.toISOString();
+    return parsed.toISOString();
+  });
+
+/** Bounds and jitter: every kind of schedule has them. */
+const scheduleBounds = {
+  startAt: instant("schedule.startAt", "a string or null")
+    .nullable()
+    .default(null)
+    .describe("ISO-8601 instant; no fire before it (inclusive). Null: no lower bound"),
+  endAt: instant("schedule.endAt", "a string or null")
+    .nullable()
+    .default(null)
+    .describe("ISO-8601 instant; no fire at or after it (exclusive). Null: no upper bound"),
+  jitterSeconds: z
+    .number({ error: fieldError("schedule.jitterSeconds", "a number") })
+    .int("schedule.jitterSeconds must be an integer")
+    .min(0, `schedule.jitterSeconds must be from 0 to ${LIMITS.jitterSecondsMax}`)
+    .max(LIMITS.jitterSecondsMax, `schedule.jitterSeconds must be from 0 to ${LIMITS.jitterSecondsMax}`)
+    .default(DEFAULT_JITTER_SECONDS)
+    .describe("each run starts a deterministic 0..jitterSeconds after its fire time"),
+};
+
+const Dst = z
+  .strictObject(
+    {
+      nonexistent: z
+        .enum(DST_NONEXISTENT, {
+          error: fieldError("schedule.dst.nonexistent", `one of ${DST_NONEXISTENT.join(", ")}`),
+        })
+        .default(DEFAULT_DST.nonexistent)
+        .describe("a wall time a spring-forward gap skips: run after the gap, or skip that day"),
+      repeated: z
+        .enum(DST_REPEATED, {
+          error: fieldError("schedule.dst.repeated", `one of ${DST_REPEATED.join(", ")}`),
+        })
+        .default(DEFAULT_DST.repeated)
+        .describe("a wall time a fall-back repeats: fire at the first occurrence only, or at both"),
+    },
+    { error: objectError("schedule.dst") },
+  )
+  .describe("cron only: what to do with wall times that DST changes skip or repeat");
+
+/** Only cron schedules have wall-clock times; a DST policy elsewhere is a mistake worth saying. */
+const NoDst = z.never({ error: "schedule.dst applies to cron schedules only" }).optional();
+
+const CronSchedule = z.strictObject({
+  type: z.literal("cron"),
+  expression: z
+    .string({ error: fieldError("schedule.expression", "a string") })
+    .trim()
+    .min(1, "schedule.expression must not be empty")
+    .max(200, "schedule.expression must be at most 200 characters")
+    .superRefine((expression, ctx) => {
+      const problem = cronProblem(expression);
+      if (problem)
+        ctx.addIssue({
+          code: "custom",
+          message: `schedule.expression is not a valid cron expression: ${problem}`,
+        });
+    }),
+  timezone: z.string({ error: fieldError("schedule.timezone", "a string") }).refine(isKnownTimeZone, {
+    error: (issue) =>
+      `schedule.timezone "${String(issue.input)}" is not a known IANA time zone (e.g. Europe/Berlin, UTC)`,
   }),
+  dst: Dst.prefault({}),
+  ...scheduleBounds,
 });
 
-export const Schedule = z.discriminatedUnion("type", [CronSchedule, RateSchedule, OnceSchedule], {
-  error: (issue) => {
-    if (issue.code !== "invalid_union") return fieldError("schedule", "an object")(issue);
-    const type =
-      typeof issue.input === "object" && issue.input !== null ? Reflect.get(issue.input, "type") : undefined;
-    return fieldError("schedule.type", "one of cron, rate, once")({ input: type });
-  },
+const RateSchedule = z.strictObject({
+  type: z.literal("rate"),
+  everySeconds: z
+    .number({ error: fieldError("schedule.everySeconds", "a number") })
+    .int("schedule.everySeconds must be an integer")
+    .min(1, `schedule.everySeconds must be from 1 to ${LIMITS.rateSecondsMax} (31 days)`)
+    .max(LIMITS.rateSecondsMax, `schedule.everySeconds must be from 1 to ${LIMITS.rateSecondsMax} (31 days)`),
+  dst: NoDst,
+  ...scheduleBounds,
 });
+
+const OnceSchedule = z.strictObject({
+  type: z.literal("once"),
+  at: instant("schedule.at"),
+  dst: NoDst,
+  ...scheduleBounds,
+});
+
+type ScheduleOutput = z.output<typeof CronSchedule | typeof RateSchedule | typeof OnceSchedule>;
+
+/** Rules across the fields of a schedule: bounds in order, and bounds that let it fire. */
+function checkSchedule(schedule: ScheduleOutput, ctx: z.RefinementCtx): void {
+  const at = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  const start = schedule.startAt === null ? null : Date.parse(schedule.startAt);
+  const end = schedule.endAt === null ? null : Date.parse(schedule.endAt);
+  if (start !== null && end !== null && start >= end) {
+    at("endAt", "schedule.endAt must be after schedule.startAt");
+  }
+  if (schedule.type === "once") {
+    const fire = Date.parse(schedule.at);
+    if ((start !== null && fire < start) || (end !== null && fire >= end)) {
+      at("at", "schedule.at is outside schedule.startAt..schedule.endAt, so the job would never fire");
+    }
+  }
+  if (schedule.type === "rate" && schedule.jitterSeconds >= schedule.everySeconds) {
+    at(
+      "jitterSeconds",
+      "schedule.jitterSeconds must be less than schedule.everySeconds (or runs could start out of order)",
+    );
+  }
+}
+
+export const Schedule = z
+  .discriminatedUnion("type", [CronSchedule, RateSchedule, OnceSchedule], {
+    error: (issue) => {
+      if (issue.code !== "invalid_union") return fieldError("schedule", "an object")(issue);
+      const type =
+        typeof issue.input === "object" && issue.input !== null
+          ? Reflect.get(issue.input, "type")
+          : undefined;
+      return fieldError("schedule.type", "one of cron, rate, once")({ input: type });
+    },
+  })
+  .superRefine(checkSchedule);
 
 const delay = (field: string) =>
   z
@@ -336,13 +447,29 @@ const Tags = z
     });
   });
 
-// ---- whole objects --------------------------------------------------------------------------
+const Concurrency = z
+  .number({ error: fieldError("concurrency", "a number or null") })
+  .int("concurrency must be an integer or null")
+  .min(1, `concurrency must be from 1 to ${LIMITS.concurrencyMax}, or null`)
+  .max(LIMITS.concurrencyMax, `concurrency must be from 1 to ${LIMITS.concurrencyMax}, or null`)
+  .nullable();
 
-/** Object schemas word only their own type error; unknown keys are worded by validationIssues. */
-const objectError =
-  (field: string) =>
-  (issue: { code?: string; input?: unknown }): string | undefined =>
-    issue.code === "invalid_type" ? fieldError(field, "an object")(issue) : undefined;
+const CatchUpWindowSeconds = z
+  .number({ error: fieldError("catchUp.windowSeconds", "a number") })
+  .int("catchUp.windowSeconds must be an integer")
+  .min(0, `catchUp.windowSeconds must be from 0 to ${LIMITS.catchUpWindowSecondsMax} (7 days)`)
+  .max(
+    LIMITS.catchUpWindowSecondsMax,
+    `catchUp.windowSeconds must be from 0 to ${LIMITS.catchUpWindowSecondsMax} (7 days)`,
+  );
+
+const CatchUpMaxRuns = z
+  .number({ error: fieldError("catchUp.maxRuns", "a number") })
+  .int("catchUp.maxRuns must be an integer")
+  .min(0, `catchUp.maxRuns must be from 0 to ${LIMITS.catchUpMaxRunsMax}`)
+  .max(LIMITS.catchUpMaxRunsMax, `catchUp.maxRuns must be from 0 to ${LIMITS.catchUpMaxRunsMax}`);
+
+// ---- whole objects --------------------------------------------------------------------------
 
 type BodyCarrier = { method: HttpMethod; body: string | null };
 function checkBodyAllowed(request: BodyCarrier, ctx: z.RefinementCtx): void {
@@ -383,6 +510,18 @@ export const HttpRequestInput = z
   )
   .superRefine(checkBodyAllowed);
 
+export const CatchUpPolicyInput = z.strictObject(
+  {
+    windowSeconds: CatchUpWindowSeconds.default(DEFAULT_CATCH_UP.windowSeconds).describe(
+      "only fires missed within this many seconds before now may still run (0: none)",
+    ),
+    maxRuns: CatchUpMaxRuns.default(DEFAULT_CATCH_UP.maxRuns).describe(
+      "at most this many of them run, the most recent ones (0: none); the others are recorded as skipped",
+    ),
+  },
+  { error: objectError("catchUp") },
+);
+
 export const RetryPolicyInput = z
   .strictObject(
     {
@@ -410,6 +549,12 @@ export const JobDefinitionInput = z.strictObject(
     ),
     overlap: Overlap.default("skip").describe(
       "what happens when a run is due while the previous one still runs",
+    ),
+    concurrency: Concurrency.default(null).describe(
+      `most runs of this job in flight at once (1-${LIMITS.concurrencyMax}); null: 1, or unlimited with overlap "allow"`,
+    ),
+    catchUp: CatchUpPolicyInput.prefault({}).describe(
+      "what runs after downtime of the fires missed meanwhile; every field has a default",
     ),
     tags: Tags.default([]),
   },
@@ -449,6 +594,15 @@ export const JobPatchInput = z
         .optional()
         .describe("only the sub-fields to change"),
       overlap: Overlap.optional(),
+      concurrency: Concurrency.optional().describe("null clears it"),
+      catchUp: z
+        .strictObject(
+          { windowSeconds: CatchUpWindowSeconds, maxRuns: CatchUpMaxRuns },
+          { error: objectError("catchUp") },
+        )
+        .partial()
+        .optional()
+        .describe("only the sub-fields to change"),
       tags: Tags.optional(),
     },
     { error: objectError("the patch") },
@@ -468,7 +622,8 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameDefinition: Same<z.output<typeof JobDefinitionInput>, JobDefinition> = true;
 const sameRequest: Same<z.output<typeof HttpRequestInput>, HttpRequestSpec> = true;
 const sameSchedule: Same<z.output<typeof Schedule>, ScheduleSpec> = true;
-void [sameDefinition, sameRequest, sameSchedule];
+const sameCatchUp: Same<z.output<typeof CatchUpPolicyInput>, CatchUpPolicy> = true;
+void [sameDefinition, sameRequest, sameSchedule, sameCatchUp];
 
 // ---- results --------------------------------------------------------------------------------
 

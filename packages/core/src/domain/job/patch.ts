@@ -1,7 +1,9 @@
 /**
  * Applying a patch to a job definition and finding what really changed. Top-level fields
- * replace; `request` and `retry` merge one level deep (a given `request.headers` replaces the
- * whole header set). The merged result is a candidate only: the caller validates it whole.
+ * replace (`schedule` whole, with its bounds, jitter and DST rules; `concurrency: null`
+ * clears it); `request`, `retry` and `catchUp` merge one level deep (a given
+ * `request.headers` replaces the whole header set). The merged result is a candidate only:
+ * the caller validates it whole.
  */
 import { isDeepStrictEqual } from "node:util";
 import type { JobDefinition, JobField, JobUpdatedData } from "@jobledger/events";
@@ -16,19 +18,25 @@ export const JOB_FIELDS: readonly JobField[] = [
   "retry",
   "overlap",
   "tags",
+  "concurrency",
+  "catchUp",
 ];
+
+/** Fields whose value may be null (cleared); the others always hold a value. */
+const NULLABLE_FIELDS: ReadonlySet<JobField> = new Set(["description", "concurrency"]);
 
 const given = <T extends object>(partial: T): Partial<T> =>
   Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /** The definition a patch asks for (not yet validated as a whole). */
 export function mergePatch(current: JobDefinition, patch: JobPatch): JobDefinition {
-  const { request, retry, ...rest } = patch;
+  const { request, retry, catchUp, ...rest } = patch;
   return {
     ...current,
     ...given(rest),
     request: request ? { ...current.request, ...given(request) } : current.request,
     retry: retry ? { ...current.retry, ...given(retry) } : current.retry,
+    catchUp: catchUp ? { ...current.catchUp, ...given(catchUp) } : current.catchUp,
   };
 }
 
@@ -46,14 +54,14 @@ export function diffDefinitions(
 
 /**
  * A definition with a JobUpdated applied. Only `changedFields` are taken from `changes`: a
- * decoder may fill fields that did not change with null, and a description cleared to null
- * must still be applied.
+ * decoder may fill fields that did not change with null, and a description or concurrency
+ * cleared to null must still be applied.
  */
 export function applyChanges(definition: JobDefinition, update: JobUpdatedData): JobDefinition {
   const next: JobDefinition = { ...definition };
   for (const field of update.changedFields) {
     const value = update.changes[field];
-    if ((value === undefined || value === null) && field !== "description") {
+    if ((value === undefined || value === null) && !NULLABLE_FIELDS.has(field)) {
       throw new Error(`JobUpdated names ${field} as changed but carries no value for it`);
     }
     Object.assign(next, { [field]: value ?? null });

@@ -1,58 +1,39 @@
 /**
- * The schedule as the scheduler sees it: the job's `ScheduleSpec` (cron in an IANA zone,
- * fixed rate, or once) plus the options a job carries about when it fires (start/end bounds,
- * jitter, DST rules, catch-up after downtime), their limits and defaults, and the shape of one
- * computed fire. Types and constants only; the math lives in the sibling modules.
+ * The schedule as the scheduler sees it. The contract (`@jobledger/events`) puts the options in
+ * the schedule itself: every kind carries `startAt` (inclusive), `endAt` (exclusive) and
+ * `jitterSeconds`, cron also carries its `dst` policy, and the job definition carries the
+ * catch-up policy. The math here takes the same shapes with those options optional (defaults
+ * apply), so a contract `ScheduleSpec` is passed as it is. Also: the defaults, the limits, and
+ * the shape of one computed fire. Types and constants only; the math lives in sibling modules.
  */
-import type { ScheduleSpec } from "@jobledger/events";
+import type { CatchUpPolicy, DstPolicy, ScheduleBounds, ScheduleSpec } from "@jobledger/events";
 
-export type { ScheduleSpec };
-export type CronSpec = Extract<ScheduleSpec, { type: "cron" }>;
-export type RateSpec = Extract<ScheduleSpec, { type: "rate" }>;
-export type OnceSpec = Extract<ScheduleSpec, { type: "once" }>;
+export type { CatchUpPolicy, DstPolicy, ScheduleBounds, ScheduleSpec };
 
-/**
- * What a cron schedule does with wall-clock times the zone's offset changes skip or repeat.
- * - `nonexistent` (spring forward, the wall time never happens): `run-after` fires at the same
- *   wall time shifted forward by the gap (02:30 → 03:30 when 02:00 jumps to 03:00); `skip` does
- *   not fire that day.
- * - `repeated` (fall back, the wall time happens twice): `first` fires at the earlier instant
- *   only; `both` fires at both.
- */
-export interface DstPolicy {
-  nonexistent: "run-after" | "skip";
-  repeated: "first" | "both";
-}
-
-/**
- * What happens to fires missed while the scheduler was down: at most `maxRuns` of the most
- * recent fires no older than `windowSeconds` still run; every other missed fire is skipped.
- */
-export interface CatchUpPolicy {
-  windowSeconds: number;
-  maxRuns: number;
-}
-
-/** Options a job carries beside its `ScheduleSpec`; every one has a default. */
-export interface ScheduleOptions {
-  /** ISO-8601 instant; no fire before it (inclusive). Null or absent: no lower bound. */
-  startAt?: string | null;
-  /** ISO-8601 instant; no fire at or after it (exclusive). Null or absent: no upper bound. */
-  endAt?: string | null;
-  /** Each run is delayed by a deterministic 0..jitterSeconds (exclusive) after its fire time. */
-  jitterSeconds?: number;
-  /** Cron only: what to do in DST gaps and overlaps. */
+/** Cron in an IANA zone; `dst` defaults to {@link DEFAULT_DST}. */
+export type CronSchedule = {
+  type: "cron";
+  expression: string;
+  timezone: string;
   dst?: DstPolicy;
-  /** What to do with fires missed during downtime. */
-  catchUp?: CatchUpPolicy;
-}
+} & Partial<ScheduleBounds>;
+/** Every `everySeconds`, anchored on `startAt` or on the job's creation time. */
+export type RateSchedule = { type: "rate"; everySeconds: number } & Partial<ScheduleBounds>;
+/** Once, at the ISO-8601 instant `at`. */
+export type OnceSchedule = { type: "once"; at: string } & Partial<ScheduleBounds>;
+/** A schedule as the math takes it; every `ScheduleSpec` is one. */
+export type JobSchedule = CronSchedule | RateSchedule | OnceSchedule;
 
-/** The schedule as the scheduler evaluates it. */
-export interface JobSchedule extends ScheduleOptions {
-  spec: ScheduleSpec;
-}
+// Compile-time check: the contract's ScheduleSpec is accepted as it is.
+const specIsSchedule: ScheduleSpec extends JobSchedule ? true : false = true;
+void specIsSchedule;
 
-export const DEFAULT_DST: Readonly<DstPolicy> = Object.freeze({ nonexistent: "run-after", repeated: "first" });
+/** Spring-forward gaps fire after the gap (02:30 → 03:30); fall-back repeats fire once, at the first. */
+export const DEFAULT_DST: Readonly<DstPolicy> = Object.freeze({
+  nonexistent: "run-after",
+  repeated: "first",
+});
+/** After downtime, run the newest missed fire if it is at most an hour old. */
 export const DEFAULT_CATCH_UP: Readonly<CatchUpPolicy> = Object.freeze({ windowSeconds: 3600, maxRuns: 1 });
 export const DEFAULT_JITTER_SECONDS = 0;
 
