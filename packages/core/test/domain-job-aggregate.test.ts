@@ -182,6 +182,90 @@ describe("UpdateJob", () => {
       ]);
   });
 
+  it("sets and clears concurrency (null clears it)", () => {
+    given([created()])
+      .when({ type: "UpdateJob", patch: { concurrency: 4 } })
+      .then([{ type: "JobUpdated", data: { changes: { concurrency: 4 }, changedFields: ["concurrency"] } }]);
+    const limited = definitionOf(validInput({ concurrency: 4 }));
+    given([created(limited)])
+      .when({ type: "UpdateJob", patch: { concurrency: null } })
+      .then([
+        { type: "JobUpdated", data: { changes: { concurrency: null }, changedFields: ["concurrency"] } },
+      ]);
+    const { state } = given([
+      created(limited),
+      { type: "JobUpdated", data: { changes: { concurrency: null }, changedFields: ["concurrency"] } },
+    ]);
+    expect(state?.definition.concurrency).toBeNull();
+  });
+
+  it("merges catchUp one level deep", () => {
+    given([created()])
+      .when({ type: "UpdateJob", patch: { catchUp: { maxRuns: 5 } } })
+      .then([
+        {
+          type: "JobUpdated",
+          data: { changes: { catchUp: { windowSeconds: 3600, maxRuns: 5 } }, changedFields: ["catchUp"] },
+        },
+      ]);
+    given([created()])
+      .when({ type: "UpdateJob", patch: { catchUp: { windowSeconds: 3600 } } })
+      .then([]);
+  });
+
+  it("replaces the schedule whole: options not given return to their defaults", () => {
+    const tuned = definitionOf(
+      validInput({
+        schedule: {
+          type: "cron",
+          expression: "0 2 * * *",
+          timezone: "Europe/Berlin",
+          jitterSeconds: 60,
+          dst: { nonexistent: "skip" },
+          endAt: "2027-01-01T00:00:00Z",
+        },
+      }),
+    );
+    given([created(tuned)])
+      .when({
+        type: "UpdateJob",
+        patch: { schedule: { type: "cron", expression: "0 3 * * *", timezone: "Europe/Berlin" } },
+      })
+      .then([
+        {
+          type: "JobUpdated",
+          data: {
+            changes: {
+              schedule: {
+                type: "cron",
+                expression: "0 3 * * *",
+                timezone: "Europe/Berlin",
+                dst: { nonexistent: "run-after", repeated: "first" },
+                startAt: null,
+                endAt: null,
+                jitterSeconds: 0,
+              },
+            },
+            changedFields: ["schedule"],
+          },
+        },
+      ]);
+  });
+
+  it("refuses a catchUp that is cleared, or a schedule that would never fire", () => {
+    const cleared = given([created()])
+      .when({ type: "UpdateJob", patch: { catchUp: null } })
+      .then(ValidationFailed);
+    expect(cleared.issues).toEqual([{ path: "catchUp", message: "catchUp must be an object" }]);
+    const never = given([created()])
+      .when({
+        type: "UpdateJob",
+        patch: { schedule: { type: "once", at: "2026-01-01T00:00:00Z", endAt: "2026-01-01T00:00:00Z" } },
+      })
+      .then(ValidationFailed);
+    expect(never.issues[0]?.path).toBe("schedule.at");
+  });
+
   it("validates the patch itself: unknown fields, empty patch, bad values", () => {
     const unknown = given([created()])
       .when({ type: "UpdateJob", patch: { nmae: "typo" } })

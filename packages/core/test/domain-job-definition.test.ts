@@ -224,6 +224,7 @@ const refused: [string, string, unknown, string, RegExp][] = [
   ["tag with a bad first character", "tags", ["-x"], "tags.0", /tags entries must be/],
   ["tag too long", "tags", [`t${"x".repeat(63)}`], "tags.0", /tags entries must be/],
   ["unknown top-level field", "owner", "bob", "owner", /^owner is not a known field$/],
+  ["a field named constructor", "constructor", 1, "constructor", /^constructor is not a known field$/],
   [
     "startAt without an offset",
     "schedule.startAt",

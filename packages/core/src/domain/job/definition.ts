@@ -321,9 +321,6 @@ const Dst = z
   )
   .describe("cron only: what to do with wall times that DST changes skip or repeat");
 
-/** Only cron schedules have wall-clock times; a DST policy elsewhere is a mistake worth saying. */
-const NoDst = z.never({ error: "schedule.dst applies to cron schedules only" }).optional();
-
 const CronSchedule = z.strictObject({
   type: z.literal("cron"),
   expression: z
@@ -354,14 +351,12 @@ const RateSchedule = z.strictObject({
     .int("schedule.everySeconds must be an integer")
     .min(1, `schedule.everySeconds must be from 1 to ${LIMITS.rateSecondsMax} (31 days)`)
     .max(LIMITS.rateSecondsMax, `schedule.everySeconds must be from 1 to ${LIMITS.rateSecondsMax} (31 days)`),
-  dst: NoDst,
   ...scheduleBounds,
 });
 
 const OnceSchedule = z.strictObject({
   type: z.literal("once"),
   at: instant("schedule.at"),
-  dst: NoDst,
   ...scheduleBounds,
 });
 
@@ -645,6 +640,12 @@ export function parseJobPatch(input: unknown): Parsed<JobPatch> {
 
 const dotted = (path: readonly PropertyKey[]) => path.map(String).join(".");
 
+/** Why a field is unknown where it is, when there is more to say than "not a known field". */
+const MISPLACED_FIELDS: ReadonlyMap<string, string> = new Map([
+  // only cron schedules have wall-clock times that DST changes skip or repeat
+  ["schedule.dst", "schedule.dst applies to cron schedules only"],
+]);
+
 /**
  * Flattens a ZodError from these schemas into `{ path, message }` issues; every message names
  * its field ("schedule.timezone ..."); unknown fields become one issue each.
@@ -655,7 +656,7 @@ export function validationIssues(error: ZodError): ValidationIssue[] {
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => {
         const at = path ? `${path}.${key}` : key;
-        return { path: at, message: `${at} is not a known field` };
+        return { path: at, message: MISPLACED_FIELDS.get(at) ?? `${at} is not a known field` };
       });
     }
     if (issue.code === "invalid_key") {
