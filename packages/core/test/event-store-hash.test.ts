@@ -74,7 +74,7 @@ describe("canonicalJson", () => {
       causationId: null,
       actor: "x",
       tenant: "t",
-      data: {},
+      payloadDigest: "00",
     };
     expect(eventHash(e)).not.toBe(eventHash({ ...e, eventId: "ab", streamId: "c" }));
   });

@@ -6,7 +6,7 @@
  * 127.0.0.1. Instead of Kinesis, every appended event is collected (`appended`) and
  * `settle()` feeds it to the projector and the runner until nothing new happens.
  */
-import type { DecodedEvent, EventType, JobDefinition } from "@jobledger/events";
+import type { DecodedEvent, EventType } from "@jobledger/events";
 import { createHttpExecutor } from "../src/adapters/http/executor.ts";
 import { DynamoEventStore } from "../src/adapters/dynamodb/event-store.ts";
 import { createPostgresProjector, type PostgresProjector } from "../src/adapters/postgres/projector.ts";
@@ -16,6 +16,7 @@ import { createRunCommands, type RunCommands } from "../src/application/run-comm
 import { createRunner, type Runner, type RunnerDeps } from "../src/application/runner.ts";
 import { createScheduler, type Scheduler, type SchedulerDeps } from "../src/application/scheduler.ts";
 import { createSigningSecrets } from "../src/application/signing-secrets.ts";
+import type { JobDefinitionInputValue } from "../src/domain/job/definition.ts";
 import { parseTargetAllowList } from "../src/domain/job/target-policy.ts";
 import { createLogger } from "../src/logging.ts";
 import { jobsProjection } from "../src/projections/jobs.ts";
@@ -58,7 +59,10 @@ export interface Harness {
   /** a context of a fresh tenant */
   context(): CommandContext;
   /** creates a job and projects it; returns its id */
-  createJob(ctx: CommandContext, definition: Partial<JobDefinition> & Pick<JobDefinition, "schedule">): Promise<string>;
+  createJob(
+    ctx: CommandContext,
+    definition: Partial<JobDefinitionInputValue> & Pick<JobDefinitionInputValue, "schedule">,
+  ): Promise<string>;
   /** projects every event not projected yet (and hands it to `runner`, when given) until quiet */
   settle(runner?: Runner): Promise<void>;
   /** deletes every job created so far that is not deleted yet (so later tests' ticks do not fire it) */
@@ -121,7 +125,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         name: "scheduled job",
         request: { method: "POST", url: "http://127.0.0.1:9/unused", headers: {}, body: "{}", timeoutMs: 5_000 },
         ...definition,
-      } as Parameters<JobCommands["create"]>[1]);
+      });
       created.push({ ctx, jobId: job.id });
       await harness.settle();
       return job.id;

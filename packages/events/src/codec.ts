@@ -3,6 +3,7 @@
  * single-object encoded with the newest schema; reading accepts every published version
  * and returns the newest TS shapes (types.ts).
  */
+import { createHash } from "node:crypto";
 import type { AvroRecord } from "./avro-type.ts";
 import {
   EventDecodingError,
@@ -156,5 +157,8 @@ export function decodeEvent(bytes: Uint8Array): AnyDecodedEvent {
     hash: envelope.hash as string,
     schemaVersion: payload.schemaVersion,
     schemaFingerprint: payload.schemaFingerprint,
+    payloadDigest: createHash("sha256")
+      .update(envelope.data as Uint8Array)
+      .digest("hex"),
   } as AnyDecodedEvent;
 }

@@ -260,6 +260,11 @@ export interface DecodedEvent<T extends EventType = EventType> extends EventEnve
   schemaVersion: number;
   /** CRC-64-AVRO fingerprint of the payload writer's schema, 16 hex digits */
   schemaFingerprint: string;
+  /**
+   * hex SHA-256 of the payload bytes as written (single-object encoding): what the hash chain
+   * covers, so it stays verifiable when later schema versions read the payload differently
+   */
+  payloadDigest: string;
 }
 
 export type AnyEnvelope = { [T in EventType]: EventEnvelope<T> }[EventType];

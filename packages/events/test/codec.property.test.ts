@@ -23,6 +23,7 @@ describe("codec properties", () => {
           ...event,
           schemaVersion: currentSchemaVersion(event.type),
           schemaFingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+          payloadDigest: expect.stringMatching(/^[0-9a-f]{64}$/),
         });
       }),
       { numRuns: 300 },

@@ -1,4 +1,5 @@
 /** Encoding and decoding events: round trips of every event type, framing, and validation errors. */
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   type AttemptFailedData,
@@ -32,6 +33,7 @@ function roundTrip<T extends EventType>(event: EventEnvelope<T>) {
     ...event,
     schemaVersion: currentSchemaVersion(event.type),
     schemaFingerprint: schemaRegistry.newest(event.type).fingerprint,
+    payloadDigest: createHash("sha256").update(encodePayload(event.type, event.data)).digest("hex"),
   });
   return decoded;
 }

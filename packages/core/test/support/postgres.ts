@@ -143,5 +143,6 @@ export function asDecoded(streamId: string, events: readonly NewEvent[], firstVe
     hash: "",
     schemaVersion: 1,
     schemaFingerprint: "0000000000000000",
+    payloadDigest: "",
   }));
 }

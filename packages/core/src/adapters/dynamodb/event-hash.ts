@@ -6,16 +6,17 @@
  * The hashed text is the canonical JSON (keys sorted, no whitespace, `undefined` members
  * dropped) of the array
  * `[prevHash, eventId, streamId, version, type, occurredAt ISO, correlationId,
- *   causationId, actor, tenant, data]`.
- * An array keeps field boundaries unambiguous; canonical JSON makes the payload's bytes
- * independent of key order.
+ *   causationId, actor, tenant, payloadDigest]`.
+ * An array keeps field boundaries unambiguous. The payload enters as the SHA-256 of its bytes
+ * as written (`payloadDigest`), not as decoded data: a later schema version reads old
+ * payloads with new defaults, and the chain must still verify.
  */
 import { createHash } from "node:crypto";
-import type { EventEnvelope } from "@jobledger/events";
+import type { DecodedEvent } from "@jobledger/events";
 
 /** The fields the hash covers: everything of an envelope except the hash itself. */
 export type HashedFields = Pick<
-  EventEnvelope,
+  DecodedEvent,
   | "prevHash"
   | "eventId"
   | "streamId"
@@ -26,7 +27,7 @@ export type HashedFields = Pick<
   | "causationId"
   | "actor"
   | "tenant"
-  | "data"
+  | "payloadDigest"
 >;
 
 /**
@@ -63,7 +64,7 @@ export function eventHash(e: HashedFields): string {
     e.causationId,
     e.actor,
     e.tenant,
-    e.data,
+    e.payloadDigest,
   ]);
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
@@ -79,7 +80,7 @@ export interface ChainBreak {
  * `hash`, each `hash` recomputed. Returns the first break, or null when the chain holds.
  */
 export function verifyChain(
-  events: Iterable<EventEnvelope>,
+  events: Iterable<DecodedEvent>,
   after: { version: number; hash: string } = { version: 0, hash: "" },
 ): ChainBreak | null {
   let previous = after;
