@@ -255,3 +255,25 @@ describe("system routes", () => {
     await problemOf(unknown);
   });
 });
+
+describe("schedule preview", () => {
+  it("lists the next fire times in UTC and in the schedule's zone, with DST notes", async () => {
+    const job = await createJob({
+      schedule: { type: "cron", expression: "30 2 * * *", timezone: "America/New_York", startAt: "2027-03-13T00:00:00Z" },
+    });
+    const res = await sys.http(`/v1/jobs/${job.id}/schedule/preview?count=3`);
+    expect(res.status).toBe(200);
+    const preview = (await res.json()) as { fires: { at: string; local: string; note?: string }[] };
+    expect(preview.fires.map((f) => f.at)).toEqual([
+      "2027-03-13T07:30:00.000Z",
+      "2027-03-14T07:30:00.000Z", // 02:30 does not exist that day: run after the gap, at 03:30 EDT
+      "2027-03-15T06:30:00.000Z",
+    ]);
+    expect(preview.fires[1]?.local).toBe("2027-03-14T03:30:00-04:00");
+    expect(preview.fires[1]?.note).toMatch(/DST gap/);
+
+    const bad = await sys.http(`/v1/jobs/${job.id}/schedule/preview?count=500`);
+    expect(bad.status).toBe(400);
+    await problemOf(bad);
+  });
+});

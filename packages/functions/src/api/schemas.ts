@@ -11,11 +11,23 @@ const HttpRequestSpec = z
   })
   .openapi("HttpRequestSpec");
 
+const bounds = {
+  startAt: z.string().nullable(),
+  endAt: z.string().nullable(),
+  jitterSeconds: z.number().int(),
+};
+
 const Schedule = z
   .discriminatedUnion("type", [
-    z.object({ type: z.literal("cron"), expression: z.string(), timezone: z.string() }),
-    z.object({ type: z.literal("rate"), everySeconds: z.number().int() }),
-    z.object({ type: z.literal("once"), at: z.string() }),
+    z.object({
+      type: z.literal("cron"),
+      expression: z.string(),
+      timezone: z.string(),
+      dst: z.object({ nonexistent: z.enum(["run-after", "skip"]), repeated: z.enum(["first", "both"]) }),
+      ...bounds,
+    }),
+    z.object({ type: z.literal("rate"), everySeconds: z.number().int(), ...bounds }),
+    z.object({ type: z.literal("once"), at: z.string(), ...bounds }),
   ])
   .openapi("Schedule");
 
@@ -38,6 +50,8 @@ export const Job = z
     schedule: Schedule,
     retry: RetryPolicy,
     overlap: z.enum(["skip", "queue", "allow", "cancel-previous"]),
+    concurrency: z.number().int().nullable(),
+    catchUp: z.object({ windowSeconds: z.number().int(), maxRuns: z.number().int() }),
     tags: z.array(z.string()),
     status: z.enum(["active", "paused", "deleted"]),
     version: z.number().int().openapi({ description: "stream version; also the ETag" }),
@@ -70,3 +84,17 @@ export const AuditEvent = z
 export const AuditPage = z
   .object({ items: z.array(AuditEvent), nextFromVersion: z.number().int().nullable() })
   .openapi("AuditPage");
+
+export const SchedulePreview = z
+  .object({
+    status: z.enum(["active", "paused", "deleted"]),
+    schedule: Schedule,
+    fires: z.array(
+      z.object({
+        at: z.string().openapi({ description: "UTC instant" }),
+        local: z.string().openapi({ description: "the same instant in the zone, with its offset" }),
+        note: z.string().optional().openapi({ description: "set when DST shifted or repeated this time" }),
+      }),
+    ),
+  })
+  .openapi("SchedulePreview");

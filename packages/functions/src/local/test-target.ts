@@ -70,7 +70,11 @@ export async function startTestTarget(port: number, host = "127.0.0.1"): Promise
     return n <= failures ? c.json({ call: n, failing: true }, 503) : c.json({ call: n, failing: false });
   });
   app.all("/echo", async (c) =>
-    c.json({ method: c.req.method, headers: Object.fromEntries(c.req.raw.headers), body: await c.req.text() }),
+    c.json({
+      method: c.req.method,
+      headers: Object.fromEntries(c.req.raw.headers),
+      body: await c.req.text(),
+    }),
   );
 
   const server = serve({ fetch: app.fetch, port, hostname: host });

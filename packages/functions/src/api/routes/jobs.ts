@@ -5,7 +5,8 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { JobCommandResult } from "@jobledger/core/application/job-commands";
-import { JobDefinitionInput, JobPatchInput } from "@jobledger/core/domain/job/definition";
+import { isKnownTimeZone, JobDefinitionInput, JobPatchInput } from "@jobledger/core/domain/job/definition";
+import { previewFires } from "@jobledger/core/domain/schedule/preview";
 import type { DecodedEvent } from "@jobledger/events";
 import type { Context } from "hono";
 import type { Api } from "../app.ts";
@@ -15,7 +16,7 @@ import { etagOf, parseIfMatch } from "../etag.ts";
 import { jobView } from "../job-view.ts";
 import { errorResponses } from "../openapi-shared.ts";
 import { problems } from "../problem.ts";
-import { type AuditEvent, AuditPage, Job, JobPage } from "../schemas.ts";
+import { type AuditEvent, AuditPage, Job, JobPage, SchedulePreview } from "../schemas.ts";
 
 const JobIdParam = z.object({
   id: z
@@ -44,6 +45,11 @@ const ListQuery = z.object({
   q: z.string().max(200).optional().openapi({ description: "name contains (case-insensitive)" }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(512).optional(),
+});
+
+const PreviewQuery = z.object({
+  count: z.coerce.number().int().min(1).max(100).default(10),
+  timezone: z.string().max(64).optional().openapi({ description: "show `local` times in this zone instead" }),
 });
 
 const EventsQuery = z.object({
@@ -211,6 +217,44 @@ export function registerJobRoutes(app: Api, deps: ApiDeps): void {
       },
     );
   }
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/jobs/{id}/schedule/preview",
+      tags: ["jobs"],
+      summary: "The job's next fire times, in UTC and in the schedule's time zone (DST notes included)",
+      request: { params: JobIdParam, query: PreviewQuery },
+      responses: {
+        200: {
+          description: "the next fire times",
+          content: { "application/json": { schema: SchedulePreview } },
+        },
+        ...errorResponses(400, 404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { count, timezone } = c.req.valid("query");
+      const { state, history } = await deps.jobCommands.loadJob(c.get("tenant"), id);
+      const created = history[0];
+      if (!state || state.status === "deleted" || !created) throw problems.notFound(`job ${id}`);
+      if (timezone !== undefined && !isKnownTimeZone(timezone)) {
+        throw problems.validation(
+          [{ path: "query.timezone", message: `unknown time zone "${timezone}"` }],
+          400,
+        );
+      }
+      const fires = previewFires(
+        state.definition.schedule,
+        created.occurredAt,
+        deps.clock.now(),
+        count,
+        timezone,
+      );
+      return c.json({ status: state.status, schedule: state.definition.schedule, fires }, 200);
+    },
+  );
 
   app.openapi(
     createRoute({
