@@ -319,7 +319,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       const handledThrough = Math.max(row.lastFireAt?.getTime() ?? Number.NEGATIVE_INFINITY, row.nextFireAt.getTime() - 1);
       const cutoff = nowMs - missedAfterMs - jitterSecondsOf(row) * 1000;
       const work: RowWork = { row, buffered: row.bufferedFireAt, bufferedChanged: false };
-      let lastHandled = handledThrough;
+      /** everything up to here is handled (run, skipped or buffered) */
+      let cursor = handledThrough;
+      /** the newest fire handled in this tick */
+      const newest: { fire: Date | null } = { fire: null };
+      const handled = (fire: Date) => {
+        if (newest.fire === null || fire > newest.fire) newest.fire = fire;
+      };
 
       if (cutoff > handledThrough) {
         const plan = planMissedFires({
@@ -339,26 +345,27 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
             from: skipped.first,
             to: skipped.last,
           });
-          lastHandled = Math.max(lastHandled, skipped.last.getTime());
+          handled(skipped.last);
         }
         for (const fire of plan.run) {
           await runFire(client, work, fire, "catch-up");
-          lastHandled = Math.max(lastHandled, fire.getTime());
+          handled(fire);
         }
-        lastHandled = Math.max(lastHandled, cutoff);
+        // every fire up to the cutoff was run or summarised
+        cursor = cutoff;
       }
 
-      const onTime = firesBetween(schedule, new Date(lastHandled), now, MAX_FIRES_PER_JOB_PER_TICK, row.anchor);
+      const onTime = firesBetween(schedule, new Date(cursor), now, MAX_FIRES_PER_JOB_PER_TICK, row.anchor);
       for (const fire of onTime.fires) {
         const due = fire.getTime() + jitterMs(row.jobId, fire, jitterSecondsOf(row));
-        if (due > nowMs) break;
+        if (due > nowMs) break; // waits for its jitter; later fires wait behind it
         await runFire(client, work, fire, "schedule");
-        lastHandled = fire.getTime();
+        handled(fire);
+        cursor = fire.getTime();
       }
 
-      const next = nextFireAfter(schedule, new Date(lastHandled), row.anchor);
+      const next = nextFireAfter(schedule, new Date(cursor), row.anchor);
       const nextDue = next && new Date(next.getTime() + jitterMs(row.jobId, next, jitterSecondsOf(row)));
-      const lastFire = lastHandled > handledThrough || row.lastFireAt ? new Date(lastHandled) : null;
       await client.query(
         `UPDATE schedules SET
            last_fire_at = CASE WHEN $3::timestamptz IS NULL THEN last_fire_at
@@ -367,7 +374,16 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
            buffered_fire_at = CASE WHEN $6 THEN $7::timestamptz ELSE buffered_fire_at END,
            updated_at = $8
          WHERE tenant = $1 AND job_id = $2`,
-        [row.tenant, row.jobId, lastFire, next, nextDue, work.bufferedChanged, work.buffered, now],
+        [
+          row.tenant,
+          row.jobId,
+          newest.fire,
+          next,
+          nextDue,
+          work.bufferedChanged,
+          work.buffered,
+          now,
+        ],
       );
     }
 

@@ -10,7 +10,10 @@ export interface ValidationIssue {
   message: string;
 }
 
-const jobLabel = (jobId: string | undefined) => (jobId ? `job ${jobId}` : "the job");
+/** What an error is about: a job (the default, for the job commands) or a run. */
+export type DomainEntity = "job" | "run";
+
+const labelOf = (entity: DomainEntity, id: string | undefined) => (id ? `${entity} ${id}` : `the ${entity}`);
 
 export type DomainErrorCode =
   | "validation-failed"
@@ -32,36 +35,58 @@ export class ValidationFailed extends DomainError {
   }
 }
 
-/** The job does not exist (its stream is empty). */
-export class NotFound extends DomainError {
-  override readonly name = "NotFound";
-  readonly code = "not-found";
-  constructor(readonly jobId: string | undefined) {
-    super(`${jobLabel(jobId)} was not found`);
+/**
+ * Common fields of the errors about one entity: `id` and `entity` say what it is about,
+ * `label` is "job <id>" / "run <id>" (or "the job"), and `jobId` is the id when the entity
+ * is a job (kept for the job API; undefined for runs).
+ */
+abstract class EntityError extends DomainError {
+  readonly jobId: string | undefined;
+  readonly label: string;
+  constructor(
+    readonly id: string | undefined,
+    readonly entity: DomainEntity,
+    message: (label: string) => string,
+  ) {
+    const label = labelOf(entity, id);
+    super(message(label));
+    this.label = label;
+    this.jobId = entity === "job" ? id : undefined;
   }
 }
 
-/** A job with this id already exists (or existed: ids are never reused). */
-export class AlreadyExists extends DomainError {
+/** The job (or run) does not exist (its stream is empty). */
+export class NotFound extends EntityError {
+  override readonly name = "NotFound";
+  readonly code = "not-found";
+  constructor(id: string | undefined, entity: DomainEntity = "job") {
+    super(id, entity, (label) => `${label} was not found`);
+  }
+}
+
+/** A job (or run) with this id already exists (or existed: ids are never reused). */
+export class AlreadyExists extends EntityError {
   override readonly name = "AlreadyExists";
   readonly code = "already-exists";
-  constructor(readonly jobId: string | undefined) {
-    super(`${jobLabel(jobId)} already exists`);
+  constructor(id: string | undefined, entity: DomainEntity = "job") {
+    super(id, entity, (label) => `${label} already exists`);
   }
 }
 
 /** The job was deleted; its history stays but it accepts no more commands. */
-export class Gone extends DomainError {
+export class Gone extends EntityError {
   override readonly name = "Gone";
   readonly code = "gone";
-  constructor(readonly jobId: string | undefined) {
-    super(`${jobLabel(jobId)} was deleted`);
+  constructor(id: string | undefined, entity: DomainEntity = "job") {
+    super(id, entity, (label) => `${label} was deleted`);
   }
 }
 
 /**
- * A change that the job's current status does not allow. `decide` never emits such a change,
- * so `evolve` throws this when a stream holds one (a corrupt or foreign stream).
+ * A change that the job's (or run's) current status does not allow. `decide` refuses such
+ * commands with it, and `evolve` throws it when a stream holds such an event (a corrupt or
+ * foreign stream). `detail`, when given, says more than the status (e.g. "its deadline has
+ * not passed").
  */
 export class InvalidTransition extends DomainError {
   override readonly name = "InvalidTransition";
@@ -69,9 +94,14 @@ export class InvalidTransition extends DomainError {
   constructor(
     /** the command or event that was refused */
     readonly attempted: string,
-    /** the job's status at the time, or "none" before it was created */
+    /** the job's or run's status at the time, or "none" before it was created */
     readonly status: string,
+    readonly entity: DomainEntity = "job",
+    readonly detail?: string,
   ) {
-    super(`${attempted} is not allowed when the job is ${status === "none" ? "not created" : status}`);
+    super(
+      `${attempted} is not allowed when the ${entity} is ${status === "none" ? "not created" : status}` +
+        (detail ? `: ${detail}` : ""),
+    );
   }
 }

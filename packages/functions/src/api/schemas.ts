@@ -98,3 +98,63 @@ export const SchedulePreview = z
     ),
   })
   .openapi("SchedulePreview");
+
+const iso = z.string().openapi({ description: "ISO instant" });
+
+export const RunSummary = z
+  .object({
+    runId: z.string(),
+    jobId: z.string(),
+    status: z.enum(["queued", "running", "retry-scheduled", "succeeded", "dead-lettered", "cancelled", "skipped"]),
+    trigger: z.enum(["schedule", "catch-up", "manual", "retry", "redrive"]),
+    scheduledFor: iso.nullable(),
+    dueAt: iso.nullable(),
+    attempt: z.number().int(),
+    lastStatusCode: z.number().int().nullable(),
+    lastErrorClass: z.string().nullable(),
+    lastError: z.string().nullable(),
+    nextAttemptAt: iso.nullable(),
+    skipReason: z.enum(["overlap", "missed", "paused"]).nullable(),
+    missedCount: z.number().int().nullable(),
+    missedFrom: iso.nullable(),
+    missedTo: iso.nullable(),
+    createdAt: iso,
+    updatedAt: iso,
+    finishedAt: iso.nullable(),
+    version: z.number().int(),
+  })
+  .openapi("RunSummary");
+
+export const Attempt = z
+  .object({
+    attempt: z.number().int(),
+    startedAt: iso,
+    deadline: iso.nullable(),
+    runner: z.string().nullable(),
+    finishedAt: iso.nullable(),
+    outcome: z.enum(["succeeded", "failed", "timed-out"]).nullable(),
+    statusCode: z.number().int().nullable(),
+    errorClass: z.string().nullable(),
+    message: z.string().nullable(),
+    durationMs: z.number().nullable(),
+    responseHeaders: z.record(z.string(), z.string()).nullable(),
+    bodyExcerpt: z.string().nullable(),
+    bodyBytes: z.number().int().nullable(),
+    bodyTruncated: z.boolean().nullable(),
+  })
+  .openapi("Attempt");
+
+export const Run = RunSummary.extend({ attempts: z.array(Attempt) }).openapi("Run");
+
+export const RunPage = z
+  .object({ items: z.array(RunSummary), nextCursor: z.string().nullable() })
+  .openapi("RunPage");
+
+export const RedriveResult = z
+  .object({
+    dryRun: z.boolean(),
+    selected: z.array(z.string()),
+    redriven: z.array(z.string()),
+    failed: z.array(z.object({ runId: z.string(), type: z.string(), detail: z.string() })),
+  })
+  .openapi("RedriveResult");

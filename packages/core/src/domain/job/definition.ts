@@ -23,6 +23,7 @@
  * `schedule.startAt` and `schedule.endAt` become `toISOString()`, `retry.retryOn` is
  * de-duplicated and sorted in canonical order.
  */
+
 import type {
   CatchUpPolicy,
   DstPolicy,
@@ -37,6 +38,7 @@ import type {
 import { CronPattern } from "croner";
 import { type ZodError, z } from "zod";
 import type { ValidationIssue } from "../errors.ts";
+import { DEFAULT_CATCH_UP, DEFAULT_DST, DEFAULT_JITTER_SECONDS, SCHEDULE_LIMITS } from "../schedule/types.ts";
 
 // ---- limits -------------------------------------------------------------------------------
 
@@ -54,11 +56,10 @@ export const LIMITS = {
   delayMsMax: 86_400_000,
   multiplierMax: 10,
   tagsMax: 20,
-  jitterSecondsMax: 3600,
+  jitterSecondsMax: SCHEDULE_LIMITS.jitterSecondsMax,
   concurrencyMax: 100,
-  /** 7 days */
-  catchUpWindowSecondsMax: 7 * 86_400,
-  catchUpMaxRunsMax: 100,
+  catchUpWindowSecondsMax: SCHEDULE_LIMITS.catchUpWindowSecondsMax,
+  catchUpMaxRunsMax: SCHEDULE_LIMITS.catchUpMaxRunsMax,
 } as const;
 
 export const HTTP_METHODS = [
@@ -81,12 +82,7 @@ export const DST_NONEXISTENT = ["run-after", "skip"] as const satisfies readonly
 export const DST_REPEATED = ["first", "both"] as const satisfies readonly DstPolicy["repeated"][];
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
-export const DEFAULT_JITTER_SECONDS = 0;
-export const DEFAULT_DST: Readonly<DstPolicy> = Object.freeze({
-  nonexistent: "run-after",
-  repeated: "first",
-});
-export const DEFAULT_CATCH_UP: Readonly<CatchUpPolicy> = Object.freeze({ windowSeconds: 3600, maxRuns: 1 });
+export { DEFAULT_CATCH_UP, DEFAULT_DST, DEFAULT_JITTER_SECONDS };
 export const DEFAULT_RETRY: RetryPolicy = {
   maxAttempts: 3,
   initialDelayMs: 1000,

@@ -8,15 +8,7 @@ export { type MissedFiresInput, type MissedFiresPlan, planMissedFires } from "./
 export { cronFiresBetween, nextCronFires, wallTimeMatches } from "./cron.ts";
 export { CRON_COUNT_CAP, type FireSource, fireSource, firesBetween, nextFireAfter, toFire } from "./fires.ts";
 export { dueAt, jitterMs } from "./jitter.ts";
-export {
-  CatchUpPolicyInput,
-  checkScheduleBounds,
-  DstPolicyInput,
-  type ResolvedSchedule,
-  resolveSchedule,
-  ScheduleBoundsInput,
-  scheduleBoundsFields,
-} from "./options.ts";
+export { type ResolvedSchedule, resolveSchedule } from "./options.ts";
 export { type PreviewedFire, previewFires } from "./preview.ts";
 export * from "./types.ts";
 export { formatInZone, offsetAt } from "./zone.ts";

@@ -39,8 +39,8 @@ export const DEFAULT_JITTER_SECONDS = 0;
 
 export const SCHEDULE_LIMITS = {
   jitterSecondsMax: 3600,
-  /** 31 days */
-  catchUpWindowSecondsMax: 31 * 86_400,
+  /** 7 days */
+  catchUpWindowSecondsMax: 7 * 86_400,
   catchUpMaxRunsMax: 100,
   previewCountMax: 100,
 } as const;

@@ -1,0 +1,310 @@
+/**
+ * Runs: trigger a job now, list and read runs (with their attempt timeline), cancel a run,
+ * list dead-lettered runs and redrive a selection of them. Commands go through the run
+ * command service; reads come from the runs read model.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { RunCommandResult } from "@jobledger/core/application/run-commands";
+import type { Context } from "hono";
+import { v7 as uuidv7 } from "uuid";
+import type { Api } from "../app.ts";
+import type { ApiDeps, ApiEnv } from "../context.ts";
+import { commandErrorToProblem } from "../errors.ts";
+import { errorResponses } from "../openapi-shared.ts";
+import { ProblemError, problems } from "../problem.ts";
+import { RedriveResult, Run, RunPage, RunSummary } from "../schemas.ts";
+
+const uuid = (name: string) =>
+  z
+    .string()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, `${name} must be a UUID`)
+    .openapi({ param: { name, in: "path" } });
+
+const RUN_STATUSES = [
+  "queued",
+  "running",
+  "retry-scheduled",
+  "succeeded",
+  "dead-lettered",
+  "cancelled",
+  "skipped",
+] as const;
+
+const ListQuery = z.object({
+  jobId: z.string().uuid().optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  from: z.iso.datetime({ offset: true }).optional().openapi({ description: "created at or after (ISO instant)" }),
+  to: z.iso.datetime({ offset: true }).optional().openapi({ description: "created before (ISO instant)" }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(512).optional(),
+});
+
+const TriggerBody = z
+  .object({
+    body: z
+      .string()
+      .max(256 * 1024)
+      .nullable()
+      .optional()
+      .openapi({ description: "send this body instead of the job's (null: no body)" }),
+  })
+  .strict();
+
+const CancelBody = z.object({ reason: z.string().max(500).nullable().optional() }).strict();
+
+const RedriveBody = z
+  .object({
+    runIds: z.array(z.string().uuid()).max(1000).optional().openapi({ description: "exactly these runs" }),
+    jobId: z.string().uuid().optional().openapi({ description: "or: the dead letters of this job" }),
+    limit: z.number().int().min(1).max(1000).default(100),
+    dryRun: z.boolean().default(false),
+    reason: z.string().max(500).nullable().optional(),
+  })
+  .strict();
+
+const runContent = { "application/json": { schema: Run } };
+
+export function registerRunRoutes(app: Api, deps: ApiDeps): void {
+  const ctx = (c: Context<ApiEnv>) => ({
+    tenant: c.get("tenant"),
+    actor: c.get("actor"),
+    correlationId: c.get("requestId"),
+    causationId: null,
+  });
+  const run = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      throw commandErrorToProblem(error);
+    }
+  };
+  const readRun = async (tenant: string, runId: string) => {
+    const row = await deps.runQueries.get(tenant, runId);
+    if (!row) throw problems.notFound(`run ${runId}`);
+    return row;
+  };
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/jobs/{id}/runs",
+      tags: ["runs"],
+      summary: "Run a job now (outside its schedule); the overlap policy does not apply",
+      request: {
+        params: z.object({ id: uuid("id") }),
+        body: { required: false, content: { "application/json": { schema: TriggerBody } } },
+      },
+      responses: {
+        202: {
+          description: "queued",
+          content: { "application/json": { schema: z.object({ runId: z.string(), status: z.literal("queued") }) } },
+        },
+        ...errorResponses(400, 404, 410, 413, 415, 422),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const input = (c.req.header("content-length") ?? "0") === "0" ? {} : c.req.valid("json");
+      const { state } = await deps.jobCommands.loadJob(c.get("tenant"), id);
+      if (!state) throw problems.notFound(`job ${id}`);
+      if (state.status === "deleted") throw problems.gone(`job ${id}`);
+      const request =
+        input.body === undefined ? state.definition.request : { ...state.definition.request, body: input.body };
+      if (request.body !== null && (request.method === "GET" || request.method === "HEAD")) {
+        throw problems.validation([{ path: "body", message: `a ${request.method} request cannot have a body` }]);
+      }
+      const runId = uuidv7();
+      await run(() =>
+        deps.runCommands.queue(ctx(c), {
+          runId,
+          jobId: id,
+          jobVersion: state.version,
+          trigger: "manual",
+          scheduledFor: null,
+          dueAt: deps.clock.now(),
+          request,
+          retry: state.definition.retry,
+        }),
+      );
+      c.header("Location", `/v1/runs/${runId}`);
+      return c.json({ runId, status: "queued" as const }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/runs",
+      tags: ["runs"],
+      summary: "List runs, newest first (skipped fires included, with their reason)",
+      request: { query: ListQuery },
+      responses: { 200: { description: "a page of runs", content: { "application/json": { schema: RunPage } } }, ...errorResponses(400) },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const page = await run(() =>
+        deps.runQueries.list(c.get("tenant"), {
+          jobId: q.jobId,
+          status: q.status,
+          from: q.from ? new Date(q.from) : undefined,
+          to: q.to ? new Date(q.to) : undefined,
+          limit: q.limit,
+          cursor: q.cursor,
+        }),
+      );
+      return c.json({ items: page.items.map(runSummary), nextCursor: page.nextCursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/runs/{id}",
+      tags: ["runs"],
+      summary: "A run with its full attempt timeline",
+      request: { params: z.object({ id: uuid("id") }) },
+      responses: { 200: { description: "the run", content: runContent }, ...errorResponses(400, 404) },
+    }),
+    async (c) => {
+      const row = await readRun(c.get("tenant"), c.req.valid("param").id);
+      return c.json(runDetail(row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/runs/{id}/cancel",
+      tags: ["runs"],
+      summary: "Cancel a run that has not finished (no further attempts or retries)",
+      request: {
+        params: z.object({ id: uuid("id") }),
+        body: { required: false, content: { "application/json": { schema: CancelBody } } },
+      },
+      responses: {
+        200: { description: "cancelled", content: { "application/json": { schema: z.object({ runId: z.string(), status: z.string(), version: z.number() }) } } },
+        ...errorResponses(400, 404, 409),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const input = (c.req.header("content-length") ?? "0") === "0" ? {} : c.req.valid("json");
+      const result: RunCommandResult = await run(() =>
+        deps.runCommands.cancel(ctx(c), id, { reason: input.reason ?? null }),
+      );
+      return c.json({ runId: id, status: result.run.status, version: result.run.version }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/dead-letters",
+      tags: ["runs"],
+      summary: "Runs that exhausted their retries or failed in a way that is not retried",
+      request: {
+        query: z.object({
+          jobId: z.string().uuid().optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          cursor: z.string().max(512).optional(),
+        }),
+      },
+      responses: { 200: { description: "a page of runs", content: { "application/json": { schema: RunPage } } }, ...errorResponses(400) },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const page = await run(() =>
+        deps.runQueries.deadLetters(c.get("tenant"), { jobId: q.jobId, limit: q.limit, cursor: q.cursor }),
+      );
+      return c.json({ items: page.items.map(runSummary), nextCursor: page.nextCursor }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/dead-letters/redrive",
+      tags: ["runs"],
+      summary: "Queue dead-lettered runs again (a fresh retry budget); `dryRun` only lists them",
+      request: { body: { required: true, content: { "application/json": { schema: RedriveBody } } } },
+      responses: {
+        200: { description: "what was (or would be) redriven", content: { "application/json": { schema: RedriveResult } } },
+        ...errorResponses(400, 413, 415, 422),
+      },
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      const tenant = c.get("tenant");
+      let selected: string[];
+      if (input.runIds) {
+        selected = input.runIds.slice(0, input.limit);
+      } else {
+        const page = await deps.runQueries.deadLetters(tenant, { jobId: input.jobId, limit: Math.min(input.limit, 200) });
+        selected = page.items.map((r) => r.runId);
+      }
+      if (input.dryRun) return c.json({ dryRun: true, selected, redriven: [], failed: [] }, 200);
+      const redriven: string[] = [];
+      const failed: { runId: string; type: string; detail: string }[] = [];
+      for (const runId of selected) {
+        try {
+          await deps.runCommands.redrive(ctx(c), runId, { reason: input.reason ?? null });
+          redriven.push(runId);
+        } catch (error) {
+          const problem = commandErrorToProblem(error);
+          if (!(problem instanceof ProblemError)) throw error;
+          failed.push({ runId, type: `/problems/${problem.slug}`, detail: problem.message });
+        }
+      }
+      return c.json({ dryRun: false, selected, redriven, failed }, 200);
+    },
+  );
+}
+
+type RunRow = NonNullable<Awaited<ReturnType<ApiDeps["runQueries"]["get"]>>>;
+type RunListRow = Awaited<ReturnType<ApiDeps["runQueries"]["list"]>>["items"][number];
+
+function runSummary(row: RunListRow): z.infer<typeof RunSummary> {
+  return {
+    runId: row.runId,
+    jobId: row.jobId,
+    status: row.status,
+    trigger: row.trigger,
+    scheduledFor: row.scheduledFor?.toISOString() ?? null,
+    dueAt: row.dueAt?.toISOString() ?? null,
+    attempt: row.attempt,
+    lastStatusCode: row.lastStatusCode,
+    lastErrorClass: row.lastErrorClass,
+    lastError: row.lastError,
+    nextAttemptAt: row.nextAttemptAt?.toISOString() ?? null,
+    skipReason: row.skipReason,
+    missedCount: row.missedCount,
+    missedFrom: row.missedFrom?.toISOString() ?? null,
+    missedTo: row.missedTo?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    version: row.version,
+  };
+}
+
+function runDetail(row: RunRow): z.infer<typeof Run> {
+  return {
+    ...runSummary(row),
+    attempts: row.attempts.map((a) => ({
+      attempt: a.attempt,
+      startedAt: a.startedAt.toISOString(),
+      deadline: a.deadline?.toISOString() ?? null,
+      runner: a.runner,
+      finishedAt: a.finishedAt?.toISOString() ?? null,
+      outcome: a.outcome,
+      statusCode: a.statusCode,
+      errorClass: a.errorClass,
+      message: a.message,
+      durationMs: a.durationMs,
+      responseHeaders: a.responseHeaders,
+      bodyExcerpt: a.bodyExcerpt,
+      bodyBytes: a.bodyBytes,
+      bodyTruncated: a.bodyTruncated,
+    })),
+  };
+}
