@@ -95,7 +95,12 @@ describe("retries", () => {
     const runner = h.newRunner();
 
     await tickAt(fire, runner);
-    expect(types(ctx.tenant, runId)).toEqual(["RunQueued", "AttemptStarted", "AttemptFailed", "RetryScheduled"]);
+    expect(types(ctx.tenant, runId)).toEqual([
+      "RunQueued",
+      "AttemptStarted",
+      "AttemptFailed",
+      "RetryScheduled",
+    ]);
     const firstRetry = await runState(ctx.tenant, runId);
     expect(firstRetry.status).toBe("retry-scheduled");
     // random() is 0.5 in the harness: half of the 10 s cap, then half of 20 s
@@ -118,7 +123,9 @@ describe("retries", () => {
       expect(request_.body).toBe(request.body);
       expect(request_.headers["x-job"]).toBe("/flaky");
       const signature = String(request_.headers["jobledger-signature"]);
-      expect(verifySignature(signature, request_.body, tenantSigningSecret(MASTER_KEY, ctx.tenant), h.clock.now())).toMatchObject({ ok: true });
+      expect(
+        verifySignature(signature, request_.body, tenantSigningSecret(MASTER_KEY, ctx.tenant), h.clock.now()),
+      ).toMatchObject({ ok: true });
     }
     const { rows } = await db.pool.query(
       "SELECT status, attempt FROM runs WHERE tenant = $1 AND run_id = $2",
@@ -239,7 +246,12 @@ describe("cancelling", () => {
     const report = await Promise.all([handling, runner.handle(cancelled.events)]);
     expect(report[1].cancelled).toBe(1);
     expect(report[0].attempts).toEqual([{ runId, tenant: ctx.tenant, attempt: 1, result: "aborted" }]);
-    expect(types(ctx.tenant, runId)).toEqual(["RunQueued", "AttemptStarted", "RunCancelled", "AttemptFailed"]);
+    expect(types(ctx.tenant, runId)).toEqual([
+      "RunQueued",
+      "AttemptStarted",
+      "RunCancelled",
+      "AttemptFailed",
+    ]);
     const failed = h.eventsOf(ctx.tenant, "AttemptFailed")[0];
     expect(failed?.data.message).toMatch(/cancelled/);
     expect((await runState(ctx.tenant, runId)).status).toBe("cancelled");
@@ -251,7 +263,9 @@ describe("cancelling", () => {
     h.clock.set(fire);
     await h.newScheduler().tick();
     await h.runCommands.cancel(ctx, runId, { reason: "changed my mind" });
-    const report = await h.newRunner().handle(h.appended.filter((e) => e.streamId === `${ctx.tenant}/run/${runId}`));
+    const report = await h
+      .newRunner()
+      .handle(h.appended.filter((e) => e.streamId === `${ctx.tenant}/run/${runId}`));
     expect(report).toMatchObject({ started: 0, skipped: 1 });
     expect(target.requests("/never")).toEqual([]);
     await h.settle();
@@ -268,14 +282,21 @@ describe("two runners and one RunQueued", () => {
     expect(a.started + b.started).toBe(1);
     expect(a.skipped + b.skipped).toBe(1);
     expect(target.requests("/once")).toHaveLength(1);
-    expect(types(ctx.tenant, runId)).toEqual(["RunQueued", "AttemptStarted", "AttemptSucceeded", "RunSucceeded"]);
+    expect(types(ctx.tenant, runId)).toEqual([
+      "RunQueued",
+      "AttemptStarted",
+      "AttemptSucceeded",
+      "RunSucceeded",
+    ]);
     await h.settle();
   });
 
   it("passes over a RunQueued delivered again after the run moved on", async () => {
     const { ctx, fire, runId } = await onceJob("/redelivered");
     await tickAt(fire);
-    const first = h.appended.find((e) => e.streamId === `${ctx.tenant}/run/${runId}` && e.type === "RunQueued");
+    const first = h.appended.find(
+      (e) => e.streamId === `${ctx.tenant}/run/${runId}` && e.type === "RunQueued",
+    );
     const report = await h.newRunner().handle(first ? [first] : []);
     expect(report).toMatchObject({ started: 0, skipped: 1 });
     expect(target.requests("/redelivered")).toHaveLength(1);

@@ -23,7 +23,8 @@ describe("two schedulers at once", () => {
     h.clock.set("2026-08-01T12:00:00.000Z");
     const ctx = h.context();
     const jobs: string[] = [];
-    for (let i = 0; i < 12; i++) jobs.push(await h.createJob(ctx, { schedule: everyMinute, overlap: "allow" }));
+    for (let i = 0; i < 12; i++)
+      jobs.push(await h.createJob(ctx, { schedule: everyMinute, overlap: "allow" }));
     // small batches, so each tick leaves rows for the other scheduler to take
     const a = h.newScheduler({ batchSize: 5, schedulerId: "scheduler-a" });
     const b = h.newScheduler({ batchSize: 5, schedulerId: "scheduler-b" });
@@ -45,13 +46,17 @@ describe("two schedulers at once", () => {
     expect(new Set(queued.map((e) => e.streamId)).size).toBe(queued.length);
     for (const jobId of jobs) {
       const fires = queued.filter((e) => e.data.jobId === jobId).map((e) => e.data.scheduledFor);
-      expect(fires).toEqual(Array.from({ length: 10 }, (_, i) => new Date(Date.UTC(2026, 7, 1, 12, i + 1)).toISOString()));
+      expect(fires).toEqual(
+        Array.from({ length: 10 }, (_, i) => new Date(Date.UTC(2026, 7, 1, 12, i + 1)).toISOString()),
+      );
     }
     expect(queuedByA + queuedByB).toBe(120);
     expect(queuedByA).toBeGreaterThan(0);
     expect(queuedByB).toBeGreaterThan(0);
     expect(h.eventsOf(ctx.tenant, "RunSkipped")).toEqual([]);
-    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM runs WHERE tenant = $1", [ctx.tenant]);
+    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM runs WHERE tenant = $1", [
+      ctx.tenant,
+    ]);
     expect(rows[0].n).toBe(120);
     for (const jobId of jobs) await h.jobCommands.delete(ctx, jobId, { reason: "done" });
     await h.settle();
@@ -63,7 +68,10 @@ describe("a tick whose transaction was lost", () => {
     h.clock.set("2026-08-02T12:00:00.000Z");
     const ctx = h.context();
     const jobId = await h.createJob(ctx, { schedule: everyMinute, overlap: "allow" });
-    const before = await db.pool.query("SELECT * FROM schedules WHERE tenant = $1 AND job_id = $2", [ctx.tenant, jobId]);
+    const before = await db.pool.query("SELECT * FROM schedules WHERE tenant = $1 AND job_id = $2", [
+      ctx.tenant,
+      jobId,
+    ]);
 
     h.clock.set("2026-08-02T12:01:00.000Z");
     const first = await h.newScheduler().tick();

@@ -7,11 +7,11 @@
  * `settle()` feeds it to the projector and the runner until nothing new happens.
  */
 import type { DecodedEvent, EventType } from "@jobledger/events";
-import { createHttpExecutor } from "../src/adapters/http/executor.ts";
 import { DynamoEventStore } from "../src/adapters/dynamodb/event-store.ts";
+import { createHttpExecutor } from "../src/adapters/http/executor.ts";
 import { createPostgresProjector, type PostgresProjector } from "../src/adapters/postgres/projector.ts";
 import { createRunQueries, type RunQueries } from "../src/adapters/postgres/run-queries.ts";
-import { createJobCommands, type CommandContext, type JobCommands } from "../src/application/job-commands.ts";
+import { type CommandContext, createJobCommands, type JobCommands } from "../src/application/job-commands.ts";
 import { createRunCommands, type RunCommands } from "../src/application/run-commands.ts";
 import { createRunner, type Runner, type RunnerDeps } from "../src/application/runner.ts";
 import { createScheduler, type Scheduler, type SchedulerDeps } from "../src/application/scheduler.ts";
@@ -19,11 +19,11 @@ import { createSigningSecrets } from "../src/application/signing-secrets.ts";
 import type { JobDefinitionInputValue } from "../src/domain/job/definition.ts";
 import { parseTargetAllowList } from "../src/domain/job/target-policy.ts";
 import { createLogger } from "../src/logging.ts";
+import { ManualClock } from "../src/ports/clock.ts";
+import type { AppendResult, EventStore } from "../src/ports/event-store.ts";
 import { jobsProjection } from "../src/projections/jobs.ts";
 import { runsProjection } from "../src/projections/runs.ts";
 import { schedulesProjection } from "../src/projections/schedules.ts";
-import { ManualClock } from "../src/ports/clock.ts";
-import type { AppendResult, EventStore } from "../src/ports/event-store.ts";
 import type { TestDatabase } from "./support/postgres.ts";
 import { type TestDynamo, uniqueName, withDynalite } from "./support/standins.ts";
 
@@ -123,7 +123,13 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     async createJob(ctx, definition) {
       const { job } = await jobCommands.create(ctx, {
         name: "scheduled job",
-        request: { method: "POST", url: "http://127.0.0.1:9/unused", headers: {}, body: "{}", timeoutMs: 5_000 },
+        request: {
+          method: "POST",
+          url: "http://127.0.0.1:9/unused",
+          headers: {},
+          body: "{}",
+          timeoutMs: 5_000,
+        },
         ...definition,
       });
       created.push({ ctx, jobId: job.id });
@@ -141,7 +147,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     async retireJobs() {
       for (const { ctx, jobId } of created.splice(0)) {
         const { state } = await jobCommands.loadJob(ctx.tenant, jobId);
-        if (state && state.status !== "deleted") await jobCommands.delete(ctx, jobId, { reason: "test done" });
+        if (state && state.status !== "deleted")
+          await jobCommands.delete(ctx, jobId, { reason: "test done" });
       }
       await harness.settle();
     },
@@ -154,7 +161,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 }
 
 /** The nominal fire times (ISO) of RunQueued events with the given triggers. */
-export function firesOf(events: readonly DecodedEvent<"RunQueued">[], triggers = ["schedule", "catch-up"]): string[] {
+export function firesOf(
+  events: readonly DecodedEvent<"RunQueued">[],
+  triggers = ["schedule", "catch-up"],
+): string[] {
   return events
     .filter((e) => triggers.includes(e.data.trigger))
     .map((e) => e.data.scheduledFor ?? "")

@@ -90,10 +90,10 @@ describe("overlap queue", () => {
     await tickAt(minute(1, 4));
     const second = await tickAt(minute(2, 4));
     expect(second).toMatchObject({ queued: 0, skipped: 0, buffered: 1 });
-    const row = await db.pool.query("SELECT buffered_fire_at FROM schedules WHERE tenant = $1 AND job_id = $2", [
-      ctx.tenant,
-      jobId,
-    ]);
+    const row = await db.pool.query(
+      "SELECT buffered_fire_at FROM schedules WHERE tenant = $1 AND job_id = $2",
+      [ctx.tenant, jobId],
+    );
     expect(row.rows[0].buffered_fire_at.toISOString()).toBe(minute(2, 4));
     await tickAt(minute(3, 4)); // the buffer is full: skipped
 
@@ -108,10 +108,10 @@ describe("overlap queue", () => {
       ["schedule", minute(2, 4)],
     ]);
     expect(skippedFires(ctx.tenant)).toEqual([["overlap", minute(3, 4)]]);
-    const after = await db.pool.query("SELECT buffered_fire_at FROM schedules WHERE tenant = $1 AND job_id = $2", [
-      ctx.tenant,
-      jobId,
-    ]);
+    const after = await db.pool.query(
+      "SELECT buffered_fire_at FROM schedules WHERE tenant = $1 AND job_id = $2",
+      [ctx.tenant, jobId],
+    );
     expect(after.rows[0].buffered_fire_at.toISOString()).toBe(minute(4, 4));
   });
 });

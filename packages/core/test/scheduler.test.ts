@@ -44,17 +44,28 @@ describe("a job every minute", () => {
     h.clock.set("2026-06-01T12:00:00.000Z");
     const ctx = h.context();
     const jobId = await h.createJob(ctx, { schedule: everyMinute, overlap: "allow" });
-    expect((await scheduleRow(ctx.tenant, jobId)).next_fire_at.toISOString()).toBe("2026-06-01T12:01:00.000Z");
+    expect((await scheduleRow(ctx.tenant, jobId)).next_fire_at.toISOString()).toBe(
+      "2026-06-01T12:01:00.000Z",
+    );
 
     const reports = await tickUntil(new Date("2026-06-01T12:30:00.000Z"), 15_000);
 
     const queued = h.eventsOf(ctx.tenant, "RunQueued");
-    const expected = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2026, 5, 1, 12, i + 1)).toISOString());
+    const expected = Array.from({ length: 30 }, (_, i) =>
+      new Date(Date.UTC(2026, 5, 1, 12, i + 1)).toISOString(),
+    );
     expect(firesOf(queued)).toEqual(expected);
     expect(new Set(queued.map((e) => e.streamId)).size).toBe(30);
     for (const event of queued) {
-      expect(event.data).toMatchObject({ jobId, attempt: 1, trigger: "schedule", dueAt: event.data.scheduledFor });
-      expect(event.streamId).toBe(`${ctx.tenant}/run/${runIdFor(jobId, new Date(event.data.scheduledFor ?? ""))}`);
+      expect(event.data).toMatchObject({
+        jobId,
+        attempt: 1,
+        trigger: "schedule",
+        dueAt: event.data.scheduledFor,
+      });
+      expect(event.streamId).toBe(
+        `${ctx.tenant}/run/${runIdFor(jobId, new Date(event.data.scheduledFor ?? ""))}`,
+      );
     }
     expect(h.eventsOf(ctx.tenant, "RunSkipped")).toEqual([]);
 
@@ -62,13 +73,18 @@ describe("a job every minute", () => {
     expect(runs).toHaveLength(30);
     // ticks are 15 s apart and land on the minute: every fire is queued by the tick at its time
     for (const run of runs) expect(run.lagMs).toBe(0);
-    expect((await scheduleRow(ctx.tenant, jobId)).next_fire_at.toISOString()).toBe("2026-06-01T12:31:00.000Z");
+    expect((await scheduleRow(ctx.tenant, jobId)).next_fire_at.toISOString()).toBe(
+      "2026-06-01T12:31:00.000Z",
+    );
   });
 
   it("applies jitter: the run is queued once fire + jitter has passed, with that due time", async () => {
     h.clock.set("2026-06-02T12:00:00.000Z");
     const ctx = h.context();
-    const jobId = await h.createJob(ctx, { schedule: { ...everyMinute, jitterSeconds: 30 }, overlap: "allow" });
+    const jobId = await h.createJob(ctx, {
+      schedule: { ...everyMinute, jitterSeconds: 30 },
+      overlap: "allow",
+    });
     await tickUntil(new Date("2026-06-02T12:10:00.000Z"), 1_000);
     const queued = h.eventsOf(ctx.tenant, "RunQueued");
     expect(queued).toHaveLength(9); // 12:01 .. 12:09 (12:10's jitter may not have passed at 12:10:00)
@@ -81,7 +97,9 @@ describe("a job every minute", () => {
       expect(event.occurredAt.getTime() - due).toBeGreaterThanOrEqual(0);
       expect(event.occurredAt.getTime() - due).toBeLessThan(1_000);
     }
-    expect(new Set(queued.map((e) => Date.parse(e.data.dueAt) - Date.parse(e.data.scheduledFor ?? ""))).size).toBeGreaterThan(1);
+    expect(
+      new Set(queued.map((e) => Date.parse(e.data.dueAt) - Date.parse(e.data.scheduledFor ?? ""))).size,
+    ).toBeGreaterThan(1);
     void jobId;
   });
 });
@@ -108,9 +126,13 @@ describe("paused and deleted jobs", () => {
     h.clock.set("2026-06-03T12:05:30.000Z");
     await h.jobCommands.resume(ctx, paused);
     await h.settle();
-    await tickUntil(new Date("2026-06-03T12:08:00.000Z"), 20_000);
+    await tickUntil(new Date("2026-06-03T12:08:10.000Z"), 20_000);
     const resumed = h.eventsOf(ctx.tenant, "RunQueued").filter((e) => e.data.jobId === paused);
-    expect(firesOf(resumed)).toEqual(["2026-06-03T12:06:00.000Z", "2026-06-03T12:07:00.000Z", "2026-06-03T12:08:00.000Z"]);
+    expect(firesOf(resumed)).toEqual([
+      "2026-06-03T12:06:00.000Z",
+      "2026-06-03T12:07:00.000Z",
+      "2026-06-03T12:08:00.000Z",
+    ]);
     expect(h.eventsOf(ctx.tenant, "RunQueued").some((e) => e.data.jobId === deleted)).toBe(false);
     expect(h.eventsOf(ctx.tenant, "RunSkipped")).toEqual([]);
   });
@@ -149,7 +171,9 @@ describe("catch-up after an outage", () => {
     });
     expect(report).toMatchObject({ queued: 1, skipped: 1 });
     expect(report.queuedRuns[0]?.lagMs).toBe(30 * 60_000);
-    expect((await scheduleRow(ctx.tenant, jobId)).next_fire_at.toISOString()).toBe("2026-06-13T02:00:00.000Z");
+    expect((await scheduleRow(ctx.tenant, jobId)).next_fire_at.toISOString()).toBe(
+      "2026-06-13T02:00:00.000Z",
+    );
 
     // the next ticks carry on normally
     await tickUntil(new Date("2026-06-13T02:00:00.000Z"), 60_000);
@@ -192,7 +216,11 @@ describe("DST: 30 2 * * * in America/New_York", () => {
     h.clock.set("2026-03-06T12:00:00.000Z");
     const ctx = h.context();
     await h.createJob(ctx, { schedule: cron, overlap: "allow" });
-    await tickUntil(new Date("2026-03-10T12:00:00.000Z"), 20 * 60_000, h.newScheduler({ missedAfterMs: 30 * 60_000 }));
+    await tickUntil(
+      new Date("2026-03-10T12:00:00.000Z"),
+      20 * 60_000,
+      h.newScheduler({ missedAfterMs: 30 * 60_000 }),
+    );
     expect(firesOf(h.eventsOf(ctx.tenant, "RunQueued"))).toEqual([
       "2026-03-07T07:30:00.000Z", // 02:30 EST (UTC-5)
       "2026-03-08T07:30:00.000Z", // 02:30 does not exist: 03:30 EDT (UTC-4)
@@ -205,8 +233,15 @@ describe("DST: 30 2 * * * in America/New_York", () => {
   it("does not fire on the spring-forward day under nonexistent: skip", async () => {
     h.clock.set("2026-03-06T12:00:00.000Z");
     const ctx = h.context();
-    await h.createJob(ctx, { schedule: { ...cron, dst: { nonexistent: "skip", repeated: "first" } }, overlap: "allow" });
-    await tickUntil(new Date("2026-03-10T00:00:00.000Z"), 20 * 60_000, h.newScheduler({ missedAfterMs: 30 * 60_000 }));
+    await h.createJob(ctx, {
+      schedule: { ...cron, dst: { nonexistent: "skip", repeated: "first" } },
+      overlap: "allow",
+    });
+    await tickUntil(
+      new Date("2026-03-10T00:00:00.000Z"),
+      20 * 60_000,
+      h.newScheduler({ missedAfterMs: 30 * 60_000 }),
+    );
     expect(firesOf(h.eventsOf(ctx.tenant, "RunQueued"))).toEqual([
       "2026-03-07T07:30:00.000Z",
       "2026-03-09T06:30:00.000Z",
@@ -217,7 +252,11 @@ describe("DST: 30 2 * * * in America/New_York", () => {
     h.clock.set("2026-10-30T12:00:00.000Z");
     const ctx = h.context();
     await h.createJob(ctx, { schedule: cron, overlap: "allow" });
-    await tickUntil(new Date("2026-11-03T12:00:00.000Z"), 20 * 60_000, h.newScheduler({ missedAfterMs: 30 * 60_000 }));
+    await tickUntil(
+      new Date("2026-11-03T12:00:00.000Z"),
+      20 * 60_000,
+      h.newScheduler({ missedAfterMs: 30 * 60_000 }),
+    );
     expect(firesOf(h.eventsOf(ctx.tenant, "RunQueued"))).toEqual([
       "2026-10-31T06:30:00.000Z", // 02:30 EDT
       "2026-11-01T07:30:00.000Z", // 02:30 EST, the day clocks fall back at 02:00 EDT
@@ -233,7 +272,11 @@ describe("DST: 30 2 * * * in America/New_York", () => {
       schedule: { ...cron, expression: "30 1 * * *", dst: { nonexistent: "run-after", repeated: "both" } },
       overlap: "allow",
     });
-    await tickUntil(new Date("2026-11-02T12:00:00.000Z"), 20 * 60_000, h.newScheduler({ missedAfterMs: 30 * 60_000 }));
+    await tickUntil(
+      new Date("2026-11-02T12:00:00.000Z"),
+      20 * 60_000,
+      h.newScheduler({ missedAfterMs: 30 * 60_000 }),
+    );
     expect(firesOf(h.eventsOf(ctx.tenant, "RunQueued"))).toEqual([
       "2026-11-01T05:30:00.000Z", // 01:30 EDT
       "2026-11-01T06:30:00.000Z", // 01:30 EST, an hour later

@@ -33,8 +33,8 @@
  */
 import type { DecodedEvent, HttpRequestSpec } from "@jobledger/events";
 import { parseStreamId } from "@jobledger/events";
-import type { HostRateLimiter } from "../adapters/http/host-rate-limit.ts";
 import type { HttpExecutor } from "../adapters/http/executor.ts";
+import type { HostRateLimiter } from "../adapters/http/host-rate-limit.ts";
 import type { ConsumeRecord } from "../changefeed/consumer.ts";
 import { DomainError } from "../domain/errors.ts";
 import { type AttemptOutcome, type FailedAttempt, failureWithoutResponse } from "../domain/run/outcome.ts";
@@ -174,9 +174,15 @@ export function createRunner(deps: RunnerDeps): Runner {
     const tenant = event.tenant;
     const loaded = await runCommands.loadRun(tenant, runId);
     const state = loaded.state;
-    if (!state || state.status !== "queued" || state.attempt !== event.data.attempt) {
+    if (state?.status !== "queued" || state.attempt !== event.data.attempt) {
       logger.debug(
-        { runId, tenant, attempt: event.data.attempt, status: state?.status ?? "none", current: state?.attempt },
+        {
+          runId,
+          tenant,
+          attempt: event.data.attempt,
+          status: state?.status ?? "none",
+          current: state?.attempt,
+        },
         "RunQueued passed over: the run is not queued for this attempt",
       );
       return null;
@@ -202,7 +208,9 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
     const run = started.run;
     if (run.request === null || run.deadline === null) {
-      throw new Error(`run ${runId} of tenant ${tenant} started attempt ${run.attempt} without a request or deadline`);
+      throw new Error(
+        `run ${runId} of tenant ${tenant} started attempt ${run.attempt} without a request or deadline`,
+      );
     }
     const startedAt = clock.now().getTime();
     return {
@@ -268,7 +276,11 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
   }
 
-  async function execute(job: Claimed, streamId: string, controller: AbortController): Promise<AttemptResult> {
+  async function execute(
+    job: Claimed,
+    streamId: string,
+    controller: AbortController,
+  ): Promise<AttemptResult> {
     const base = { runId: job.runId, tenant: job.tenant, attempt: job.attempt };
     try {
       let outcome: AttemptOutcome;

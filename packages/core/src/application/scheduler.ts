@@ -22,7 +22,7 @@
  * with each queued run, in the tick's transaction, so the next overlap check sees the run
  * before the runs projection writes it.
  */
-import type { HttpRequestSpec, OverlapPolicy, RetryPolicy, RunSkipReason, RunTrigger } from "@jobledger/events";
+import type { OverlapPolicy, RunSkipReason, RunTrigger } from "@jobledger/events";
 import type pg from "pg";
 import { v7 as uuidv7 } from "uuid";
 import type { RunQueries, ScheduleRow } from "../adapters/postgres/run-queries.ts";
@@ -33,8 +33,8 @@ import {
   type CatchUpPolicy,
   DEFAULT_CATCH_UP,
   firesBetween,
-  jitterMs,
   type JobSchedule,
+  jitterMs,
   nextFireAfter,
   planMissedFires,
 } from "../domain/schedule/index.ts";
@@ -56,7 +56,12 @@ export interface SchedulerDeps {
   runCommands: Pick<RunCommands, "queue" | "skip" | "cancel" | "requeueRetry" | "timeOutAttempt">;
   runQueries: Pick<
     RunQueries,
-    "dueSchedules" | "activeRunCount" | "activeRunIds" | "dueRetries" | "expiredAttempts"
+    | "dueSchedules"
+    | "bufferedSchedules"
+    | "activeRunCount"
+    | "activeRunIds"
+    | "dueRetries"
+    | "expiredAttempts"
   >;
   clock: Clock;
   logger: Logger;
@@ -144,7 +149,8 @@ interface RowWork {
   bufferedChanged: boolean;
 }
 
-const isRaceLoss = (error: unknown) => error instanceof ConcurrentModification || error instanceof DomainError;
+const isRaceLoss = (error: unknown) =>
+  error instanceof ConcurrentModification || error instanceof DomainError;
 
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const { pool, runCommands, runQueries, clock } = deps;
@@ -196,8 +202,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           trigger,
           scheduledFor: fire,
           dueAt,
-          request: row.request as HttpRequestSpec,
-          retry: row.retry as RetryPolicy,
+          request: row.request,
+          retry: row.retry,
         });
       } catch (error) {
         if (!isRaceLoss(error)) throw error;
@@ -316,7 +322,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       if (row.nextFireAt === null) return;
       const schedule = scheduleOf(row);
       const nowMs = now.getTime();
-      const handledThrough = Math.max(row.lastFireAt?.getTime() ?? Number.NEGATIVE_INFINITY, row.nextFireAt.getTime() - 1);
+      const handledThrough = Math.max(
+        row.lastFireAt?.getTime() ?? Number.NEGATIVE_INFINITY,
+        row.nextFireAt.getTime() - 1,
+      );
       const cutoff = nowMs - missedAfterMs - jitterSecondsOf(row) * 1000;
       const work: RowWork = { row, buffered: row.bufferedFireAt, bufferedChanged: false };
       /** everything up to here is handled (run, skipped or buffered) */
@@ -338,7 +347,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         const { skipped } = plan;
         if (skipped.count > 0 && skipped.first && skipped.last) {
           if (skipped.countIsLowerBound) {
-            logger.warn({ jobId: row.jobId, counted: skipped.count }, "missed fires counted up to the cap only");
+            logger.warn(
+              { jobId: row.jobId, counted: skipped.count },
+              "missed fires counted up to the cap only",
+            );
           }
           await skipFire(row, skipped.last, "missed", {
             count: skipped.count,
@@ -374,16 +386,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
            buffered_fire_at = CASE WHEN $6 THEN $7::timestamptz ELSE buffered_fire_at END,
            updated_at = $8
          WHERE tenant = $1 AND job_id = $2`,
-        [
-          row.tenant,
-          row.jobId,
-          newest.fire,
-          next,
-          nextDue,
-          work.bufferedChanged,
-          work.buffered,
-          now,
-        ],
+        [row.tenant, row.jobId, newest.fire, next, nextDue, work.bufferedChanged, work.buffered, now],
       );
     }
 
@@ -415,7 +418,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         } catch (error) {
           await client.query("ROLLBACK TO SAVEPOINT tick_item");
           report.failures++;
-          logger.error({ ...describe(item), err: error }, "scheduler step failed; it is tried again next tick");
+          logger.error(
+            { ...describe(item), err: error },
+            "scheduler step failed; it is tried again next tick",
+          );
         }
       }
     }
@@ -423,45 +429,61 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     await withTransaction(pool, async (client) => {
       const rows = await runQueries.dueSchedules(client, now, batchSize);
       report.schedules = rows.length;
-      await eachIsolated(client, rows, (r) => ({ tenant: r.tenant, jobId: r.jobId }), (r) =>
-        handleSchedule(client, r),
+      await eachIsolated(
+        client,
+        rows,
+        (r) => ({ tenant: r.tenant, jobId: r.jobId }),
+        (r) => handleSchedule(client, r),
       );
     });
 
     // ---- b. due retries -------------------------------------------------------------------
     await withTransaction(pool, async (client) => {
       const due = await runQueries.dueRetries(client, now, batchSize);
-      await eachIsolated(client, due, (r) => ({ tenant: r.tenant, runId: r.runId }), async (r) => {
-        try {
-          await runCommands.requeueRetry(ctxOf(r.tenant), r.runId);
-          report.retried++;
-        } catch (error) {
-          if (!isRaceLoss(error)) throw error;
-          report.alreadyHandled++;
-        }
-      });
+      await eachIsolated(
+        client,
+        due,
+        (r) => ({ tenant: r.tenant, runId: r.runId }),
+        async (r) => {
+          try {
+            await runCommands.requeueRetry(ctxOf(r.tenant), r.runId);
+            report.retried++;
+          } catch (error) {
+            if (!isRaceLoss(error)) throw error;
+            report.alreadyHandled++;
+          }
+        },
+      );
     });
 
     // ---- c. watchdog ----------------------------------------------------------------------
     await withTransaction(pool, async (client) => {
       const expired = await runQueries.expiredAttempts(client, now, batchSize);
-      await eachIsolated(client, expired, (r) => ({ tenant: r.tenant, runId: r.runId }), async (r) => {
-        try {
-          await runCommands.timeOutAttempt(ctxOf(r.tenant), r.runId);
-          report.timedOut++;
-          logger.warn({ tenant: r.tenant, runId: r.runId }, "attempt passed its deadline: timed out");
-        } catch (error) {
-          if (!isRaceLoss(error)) throw error;
-          report.alreadyHandled++;
-        }
-      });
+      await eachIsolated(
+        client,
+        expired,
+        (r) => ({ tenant: r.tenant, runId: r.runId }),
+        async (r) => {
+          try {
+            await runCommands.timeOutAttempt(ctxOf(r.tenant), r.runId);
+            report.timedOut++;
+            logger.warn({ tenant: r.tenant, runId: r.runId }, "attempt passed its deadline: timed out");
+          } catch (error) {
+            if (!isRaceLoss(error)) throw error;
+            report.alreadyHandled++;
+          }
+        },
+      );
     });
 
     // ---- d. buffered fires ----------------------------------------------------------------
     await withTransaction(pool, async (client) => {
-      const rows = await bufferedSchedules(client, batchSize);
-      await eachIsolated(client, rows, (r) => ({ tenant: r.tenant, jobId: r.jobId }), (r) =>
-        releaseBuffered(client, r),
+      const rows = await runQueries.bufferedSchedules(client, batchSize);
+      await eachIsolated(
+        client,
+        rows,
+        (r) => ({ tenant: r.tenant, jobId: r.jobId }),
+        (r) => releaseBuffered(client, r),
       );
     });
 
@@ -501,17 +523,10 @@ async function insertProvisionalRun(
   now: Date,
 ): Promise<void> {
   await client.query(
-    `INSERT INTO runs (tenant, run_id, job_id, status, trigger, scheduled_for, due_at, attempt, attempt_base,
-                       created_at, updated_at, version)
-     VALUES ($1, $2, $3, 'queued', $4, $5, $6, 1, 0, $7, $7, 0)
-     ON CONFLICT DO NOTHING`,
-    [row.tenant, runId, row.jobId, trigger, fire, dueAt, now],
+    `INSERT INTO runs (tenant, run_id, job_id, job_version, status, trigger, scheduled_for, due_at, attempt,
+                       attempt_base, created_at, updated_at, version)
+     VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, 1, 0, $8, $8, 0)
+     ON CONFLICT (tenant, run_id) DO NOTHING`,
+    [row.tenant, runId, row.jobId, row.jobVersion, trigger, fire, dueAt, now],
   );
-}
-
-/** Active schedules holding a buffered fire, oldest fire first, locked for this tick. */
-async function bufferedSchedules(client: pg.PoolClient, limit: number): Promise<ScheduleRow[]> {
-  void client;
-  void limit;
-  return [];
 }

@@ -91,7 +91,9 @@ export class TargetServer {
     while (this.requests(path).length < count) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(`${path} received ${this.requests(path).length} requests, not ${count}, within ${timeoutMs} ms`);
+        throw new Error(
+          `${path} received ${this.requests(path).length} requests, not ${count}, within ${timeoutMs} ms`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);

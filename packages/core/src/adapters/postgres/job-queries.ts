@@ -5,7 +5,9 @@
  */
 import type { JobDefinition } from "@jobledger/events";
 import type pg from "pg";
-import { z } from "zod";
+import { CURSOR_AT, checkPageSize, cursorAtSql, type KeysetPage, keysetAfter, pageOf } from "./keyset-cursor.ts";
+
+export { InvalidCursor } from "./keyset-cursor.ts";
 
 export type JobStatus = "active" | "paused" | "deleted";
 
@@ -40,24 +42,12 @@ export interface ListJobsOptions {
   cursor?: string | null;
 }
 
-export interface JobPage {
-  items: JobView[];
-  /** pass as `cursor` for the next page; null on the last page */
-  nextCursor: string | null;
-}
+export type JobPage = KeysetPage<JobView>;
 
 export interface JobQueries {
   /** the job, or null when it does not exist in this tenant or is deleted */
   get(tenant: string, jobId: string): Promise<JobView | null>;
   list(tenant: string, options?: ListJobsOptions): Promise<JobPage>;
-}
-
-/** Thrown for a cursor this module did not produce. */
-export class InvalidCursor extends Error {
-  override readonly name = "InvalidCursor";
-  constructor(reason: string) {
-    super(`invalid cursor: ${reason}; pass the nextCursor of a previous page unchanged`);
-  }
 }
 
 export const DEFAULT_JOB_PAGE_SIZE = 50;
@@ -78,12 +68,11 @@ interface JobRow {
   updated_by: string;
   deleted_at: Date | null;
   /** created_at in UTC with microseconds, for the cursor (a Date keeps only milliseconds) */
-  cursor_at: string;
+  [CURSOR_AT]: string;
 }
 
 const COLUMNS = `tenant, job_id, name, description, definition, status, tags, version, created_at, created_by,
-  updated_at, updated_by, deleted_at,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`;
+  updated_at, updated_by, deleted_at, ${cursorAtSql("created_at")}`;
 
 export function createJobQueries(pool: pg.Pool): JobQueries {
   return {
@@ -97,10 +86,7 @@ export function createJobQueries(pool: pg.Pool): JobQueries {
     },
 
     async list(tenant, options = {}) {
-      const limit = options.limit ?? DEFAULT_JOB_PAGE_SIZE;
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_JOB_PAGE_SIZE) {
-        throw new RangeError(`limit must be an integer from 1 to ${MAX_JOB_PAGE_SIZE}, got ${limit}`);
-      }
+      const limit = checkPageSize(options.limit ?? DEFAULT_JOB_PAGE_SIZE, MAX_JOB_PAGE_SIZE);
       const params: unknown[] = [tenant];
       const where = ["tenant = $1"];
       const param = (value: unknown) => {
@@ -111,22 +97,13 @@ export function createJobQueries(pool: pg.Pool): JobQueries {
       else where.push("status <> 'deleted'");
       if (options.tag !== undefined) where.push(`tags @> ARRAY[${param(options.tag)}::text]`);
       if (options.search) where.push(`strpos(lower(name), lower(${param(options.search)})) > 0`);
-      if (options.cursor) {
-        const after = decodeCursor(options.cursor);
-        where.push(`(created_at, job_id) < (${param(after.createdAt)}::timestamptz, ${param(after.jobId)})`);
-      }
+      if (options.cursor) where.push(keysetAfter(options.cursor, "created_at", "job_id", param));
       const result = await pool.query<JobRow>(
         `SELECT ${COLUMNS} FROM jobs WHERE ${where.join(" AND ")}
          ORDER BY created_at DESC, job_id DESC LIMIT ${param(limit + 1)}`,
         params,
       );
-      const rows = result.rows.slice(0, limit);
-      const last = rows.at(-1);
-      const more = result.rows.length > limit;
-      return {
-        items: rows.map(toView),
-        nextCursor: more && last ? encodeCursor({ createdAt: last.cursor_at, jobId: last.job_id }) : null,
-      };
+      return pageOf(result.rows, limit, toView, (row) => ({ at: row[CURSOR_AT], id: row.job_id }));
     },
   };
 }
@@ -147,36 +124,4 @@ function toView(row: JobRow): JobView {
     updatedBy: row.updated_by,
     deletedAt: row.deleted_at,
   };
-}
-
-interface CursorPosition {
-  /** ISO-8601 UTC with up to microseconds */
-  createdAt: string;
-  jobId: string;
-}
-
-const cursorSchema = z.object({
-  c: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/),
-  i: z.string().min(1),
-});
-
-function encodeCursor(position: CursorPosition): string {
-  return Buffer.from(JSON.stringify({ c: position.createdAt, i: position.jobId }), "utf8").toString(
-    "base64url",
-  );
-}
-
-function decodeCursor(cursor: string): CursorPosition {
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new InvalidCursor("not base64url");
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    throw new InvalidCursor("not a cursor of this list");
-  }
-  const parsed = cursorSchema.safeParse(value);
-  if (!parsed.success || Number.isNaN(Date.parse(parsed.data.c))) {
-    throw new InvalidCursor("not a cursor of this list");
-  }
-  return { createdAt: parsed.data.c, jobId: parsed.data.i };
 }

@@ -22,7 +22,13 @@ import type {
   RunSkipReason,
   RunTrigger,
 } from "@jobledger/events";
-import { AlreadyExists, InvalidTransition, NotFound, ValidationFailed, type ValidationIssue } from "../errors.ts";
+import {
+  AlreadyExists,
+  InvalidTransition,
+  NotFound,
+  ValidationFailed,
+  type ValidationIssue,
+} from "../errors.ts";
 import { type AttemptOutcome, type FailedAttempt, failureWithoutResponse } from "./outcome.ts";
 import { decideRetry } from "./retry-policy.ts";
 import { parseRunStreamId } from "./run-id.ts";
@@ -187,7 +193,8 @@ export interface RunDecideContext {
 // ---- decide -------------------------------------------------------------------------------------
 
 const iso = (date: Date) => date.toISOString();
-const isValidDate = (value: unknown): value is Date => value instanceof Date && !Number.isNaN(value.getTime());
+const isValidDate = (value: unknown): value is Date =>
+  value instanceof Date && !Number.isNaN(value.getTime());
 
 function refuse(command: RunCommand["type"], state: RunState, detail?: string): never {
   throw new InvalidTransition(command, state.status, "run", detail);
@@ -228,7 +235,10 @@ function checkOpening(command: QueueRun | SkipRun): void {
       });
     }
     if (command.trigger !== "manual" && !isValidDate(command.scheduledFor)) {
-      issues.push({ path: "scheduledFor", message: `a ${command.trigger} run needs its fire time (scheduledFor)` });
+      issues.push({
+        path: "scheduledFor",
+        message: `a ${command.trigger} run needs its fire time (scheduledFor)`,
+      });
     }
     if (command.scheduledFor !== null && !isValidDate(command.scheduledFor)) {
       issues.push({ path: "scheduledFor", message: "scheduledFor must be a valid instant or null" });
@@ -264,7 +274,8 @@ export function openAttempt(state: RunState): AttemptFacts | null {
 
 /** What follows a failed (or timed-out) attempt: a retry or the dead letters. */
 function afterFailure(run: RunState, failure: FailedAttempt, now: Date, random: () => number): RunEvent {
-  if (run.retry === null) throw new Error(`run ${run.runId} has no retry policy (its first RunQueued lacks one)`);
+  if (run.retry === null)
+    throw new Error(`run ${run.runId} has no retry policy (its first RunQueued lacks one)`);
   const decision = decideRetry({
     policy: run.retry,
     attempt: run.attempt - run.attemptBase,
@@ -275,7 +286,12 @@ function afterFailure(run: RunState, failure: FailedAttempt, now: Date, random: 
   if (decision.retry) {
     return {
       type: "RetryScheduled",
-      data: { attempt: run.attempt + 1, dueAt: iso(decision.dueAt), delayMs: decision.delayMs, reason: decision.reason },
+      data: {
+        attempt: run.attempt + 1,
+        dueAt: iso(decision.dueAt),
+        delayMs: decision.delayMs,
+        reason: decision.reason,
+      },
     };
   }
   return {
@@ -293,7 +309,8 @@ function outcomeEvent(attempt: number, outcome: AttemptOutcome): RunEvent {
     bodyBytes: outcome.bodyBytes,
     bodyTruncated: outcome.bodyTruncated,
   };
-  if (outcome.kind === "succeeded") return { type: "AttemptSucceeded", data: { ...facts, status: outcome.status } };
+  if (outcome.kind === "succeeded")
+    return { type: "AttemptSucceeded", data: { ...facts, status: outcome.status } };
   return {
     type: "AttemptFailed",
     data: {
@@ -311,7 +328,11 @@ function outcomeEvent(attempt: number, outcome: AttemptOutcome): RunEvent {
  * command causes at least one event. Throws NotFound, AlreadyExists, InvalidTransition or
  * ValidationFailed.
  */
-export function decide(command: RunCommand, state: RunState | null, context: RunDecideContext = {}): RunEvent[] {
+export function decide(
+  command: RunCommand,
+  state: RunState | null,
+  context: RunDecideContext = {},
+): RunEvent[] {
   switch (command.type) {
     case "QueueRun": {
       if (state !== null) throw new AlreadyExists(state.runId, "run");
@@ -354,12 +375,21 @@ export function decide(command: RunCommand, state: RunState | null, context: Run
         throw new ValidationFailed([{ path: "runner", message: "runner must be a non-empty string" }]);
       }
       const deadline = new Date(command.now.getTime() + run.request.timeoutMs + ATTEMPT_GRACE_MS);
-      return [{ type: "AttemptStarted", data: { attempt: run.attempt, runner: command.runner, deadline: iso(deadline) } }];
+      return [
+        {
+          type: "AttemptStarted",
+          data: { attempt: run.attempt, runner: command.runner, deadline: iso(deadline) },
+        },
+      ];
     }
     case "RecordOutcome": {
       const run = existing(state, context);
       const open = openAttempt(run);
-      if (open === null || open.attempt !== command.attempt || (run.status !== "running" && run.status !== "cancelled")) {
+      if (
+        open === null ||
+        open.attempt !== command.attempt ||
+        (run.status !== "running" && run.status !== "cancelled")
+      ) {
         refuse(command.type, run, `attempt ${command.attempt} is not in flight`);
       }
       const recorded = outcomeEvent(command.attempt, command.outcome);
@@ -433,12 +463,22 @@ function requeued(run: RunState, attempt: number, trigger: "retry" | "redrive", 
 
 const dateOrNull = (value: string | null | undefined) => (value ? new Date(value) : null);
 
-function allow(condition: boolean, state: RunState | null, event: string, detail?: string): asserts condition {
+function allow(
+  condition: boolean,
+  state: RunState | null,
+  event: string,
+  detail?: string,
+): asserts condition {
   if (!condition) throw new InvalidTransition(event, state?.status ?? "none", "run", detail);
 }
 
 /** The state with the open attempt replaced by `finish(open)`. */
-function finishAttempt(run: RunState, attempt: number, event: string, finish: (open: AttemptFacts) => AttemptFacts) {
+function finishAttempt(
+  run: RunState,
+  attempt: number,
+  event: string,
+  finish: (open: AttemptFacts) => AttemptFacts,
+) {
   const open = openAttempt(run);
   allow(open !== null && open.attempt === attempt, run, event, `attempt ${attempt} is not in flight`);
   return [...run.attempts.slice(0, -1), finish(open)];
@@ -457,7 +497,12 @@ export function evolve(state: RunState | null, event: RunStreamEvent): RunState 
     case "RunQueued": {
       const data = event.data as EventDataMap["RunQueued"];
       if (state === null) {
-        allow(data.attempt === 1 && data.request !== null && data.retry !== null, state, "RunQueued", "a run opens with attempt 1 and its request");
+        allow(
+          data.attempt === 1 && data.request !== null && data.retry !== null,
+          state,
+          "RunQueued",
+          "a run opens with attempt 1 and its request",
+        );
         const ids = parseRunStreamId(event.streamId);
         if (!ids) throw new Error(`"${event.streamId}" is not a run stream id (<tenant>/run/<runId>)`);
         return {
@@ -484,7 +529,8 @@ export function evolve(state: RunState | null, event: RunStreamEvent): RunState 
           version,
         };
       }
-      const retry = data.trigger === "retry" && state.status === "retry-scheduled" && data.attempt === state.attempt;
+      const retry =
+        data.trigger === "retry" && state.status === "retry-scheduled" && data.attempt === state.attempt;
       // RunRedriven (just before, same commit) raised attemptBase to the attempt count
       const redrive =
         data.trigger === "redrive" &&
@@ -585,11 +631,25 @@ export function evolve(state: RunState | null, event: RunStreamEvent): RunState 
         state,
         "RunDeadLettered",
       );
-      return { ...state, ...touched, status: "dead-lettered", deadline: null, finishedAt: at, lastError: data.lastError };
+      return {
+        ...state,
+        ...touched,
+        status: "dead-lettered",
+        deadline: null,
+        finishedAt: at,
+        lastError: data.lastError,
+      };
     }
     case "RunCancelled":
       allow(state !== null && !isTerminal(state.status), state, "RunCancelled");
-      return { ...state, ...touched, status: "cancelled", deadline: null, nextAttemptAt: null, finishedAt: at };
+      return {
+        ...state,
+        ...touched,
+        status: "cancelled",
+        deadline: null,
+        nextAttemptAt: null,
+        finishedAt: at,
+      };
     case "RunRedriven":
       allow(state?.status === "dead-lettered", state, "RunRedriven");
       return { ...state, ...touched, attemptBase: state.attempt, finishedAt: null };
