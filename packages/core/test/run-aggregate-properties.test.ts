@@ -118,7 +118,7 @@ function checkConsistent(state: RunState): void {
   if (open !== null) expect(["running", "cancelled"]).toContain(state.status);
   expect(state.nextAttemptAt === null).toBe(state.status !== "retry-scheduled");
   // attempts are numbered 1, 2, … in the timeline and never ahead of the current attempt
-  state.attempts.forEach((a, i) => expect(a.attempt).toBe(i + 1));
+  expect(state.attempts.map((a) => a.attempt)).toEqual(state.attempts.map((_, i) => i + 1));
   expect(state.attempts.length).toBeLessThanOrEqual(state.attempt);
   expect(state.attemptBase).toBeLessThanOrEqual(state.attempt);
   expect(state.finishedAt === null).toBe(ACTIVE_RUN_STATUSES.includes(state.status));

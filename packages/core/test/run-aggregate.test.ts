@@ -17,7 +17,6 @@ import {
   RUN_ID,
   STREAM_ID,
   serverError,
-  stored,
   T0,
   TENANT,
 } from "./run-support.ts";
@@ -486,7 +485,7 @@ describe("evolve and fold", () => {
   });
 
   it("refuses events the state cannot take, versions out of order, and foreign streams", () => {
-    const [queued] = stored([{ type: "RunQueued", data: { ...history(queue)[0]!.data } } as never]);
+    const [queued] = history(queue);
     const state = fold([queued!]);
     expect(() =>
       evolve(state, {

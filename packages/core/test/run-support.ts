@@ -129,6 +129,7 @@ export function given(...commands: RunCommand[]): Scenario {
     state,
     when(command) {
       return {
+        // biome-ignore lint/suspicious/noThenProperty: given/when/then is the point of this helper
         then(expected) {
           const events = decide(command, state, { runId: RUN_ID });
           expect(events).toMatchObject(expected);

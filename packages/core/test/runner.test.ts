@@ -303,6 +303,52 @@ describe("two runners and one RunQueued", () => {
   });
 });
 
+describe("as a stream consumer (handleBatch)", () => {
+  it("returns once the attempt is started; the call goes on until drain()", async () => {
+    target.script("/consumer", [{ hang: true }]);
+    const { ctx, fire, runId } = await onceJob("/consumer", {
+      timeoutMs: 500,
+      retry: retry({ maxAttempts: 1 }),
+    });
+    h.clock.set(fire);
+    await h.newScheduler().tick();
+    const runner = h.newRunner();
+    const events = h.appended.filter((e) => e.streamId === `${ctx.tenant}/run/${runId}`);
+
+    await runner.handleBatch(events, { sequenceNumber: "1", partitionKey: events[0]?.streamId ?? "" });
+    expect(runner.inFlight()).toBe(1);
+    expect((await runState(ctx.tenant, runId)).status).toBe("running");
+
+    await runner.drain();
+    expect(runner.inFlight()).toBe(0);
+    expect(types(ctx.tenant, runId)).toEqual([
+      "RunQueued",
+      "AttemptStarted",
+      "AttemptFailed",
+      "RunDeadLettered",
+    ]);
+    expect(h.eventsOf(ctx.tenant, "AttemptFailed")[0]?.data.errorClass).toBe("timeout");
+    await h.settle();
+  });
+
+  it("rejects when the attempt cannot be started, so the record is retried", async () => {
+    const { ctx, fire, runId } = await onceJob("/unreachable-store");
+    h.clock.set(fire);
+    await h.newScheduler().tick();
+    const events = h.appended.filter((e) => e.streamId === `${ctx.tenant}/run/${runId}`);
+    const broken = h.newRunner({
+      runCommands: {
+        ...h.runCommands,
+        loadRun: (tenant, id) => h.runCommands.loadRun(`${tenant}/bad`, id), // an invalid stream id: the store throws
+      },
+    });
+    await expect(broken.handleBatch(events, { sequenceNumber: "1", partitionKey: "p" })).rejects.toThrow();
+    expect(broken.inFlight()).toBe(0);
+    expect((await runState(ctx.tenant, runId)).status).toBe("queued");
+    await h.settle();
+  });
+});
+
 describe("per-host rate limit", () => {
   async function limiter(perSecond: number) {
     const tableName = uniqueName("host-limits");

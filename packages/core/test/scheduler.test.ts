@@ -104,6 +104,25 @@ describe("a job every minute", () => {
   });
 });
 
+describe("a fast rate schedule", () => {
+  it("queues every on-time fire, at most 100 per job and tick, the rest in the next tick", async () => {
+    h.clock.set("2026-06-04T12:00:00.000Z");
+    const ctx = h.context();
+    await h.createJob(ctx, { schedule: { type: "rate", everySeconds: 1 }, overlap: "allow" });
+    h.clock.set("2026-06-04T12:02:30.000Z"); // 150 fires, all within missedAfterMs
+    const first = await h.newScheduler().tick();
+    const second = await h.newScheduler().tick();
+    await h.settle();
+    expect([first.queued, second.queued]).toEqual([100, 50]);
+    const fires = firesOf(h.eventsOf(ctx.tenant, "RunQueued"));
+    expect(fires).toHaveLength(150);
+    expect(fires[0]).toBe("2026-06-04T12:00:01.000Z");
+    expect(fires.at(-1)).toBe("2026-06-04T12:02:30.000Z");
+    expect(new Set(fires).size).toBe(150);
+    expect((await h.newScheduler().tick()).queued).toBe(0);
+  });
+});
+
 describe("paused and deleted jobs", () => {
   it("never fire; a resumed job fires again from its resumption on, without catching up", async () => {
     h.clock.set("2026-06-03T12:00:00.000Z");

@@ -18,12 +18,27 @@ import { type Database, openDatabase } from "@jobledger/core/adapters/postgres/d
 import { createJobQueries } from "@jobledger/core/adapters/postgres/job-queries";
 import { migrate } from "@jobledger/core/adapters/postgres/migrate";
 import { createPostgresProjector } from "@jobledger/core/adapters/postgres/projector";
+import { createHttpExecutor } from "@jobledger/core/adapters/http/executor";
+import {
+  createDynamoHostRateLimiter,
+  type HostRateLimiter,
+  noHostRateLimit,
+  parseHostRateLimitOverrides,
+} from "@jobledger/core/adapters/http/host-rate-limit";
+import { createRunQueries } from "@jobledger/core/adapters/postgres/run-queries";
 import { createJobCommands } from "@jobledger/core/application/job-commands";
+import { createRunCommands } from "@jobledger/core/application/run-commands";
+import { createRunner, type Runner } from "@jobledger/core/application/runner";
+import { createScheduler, type Scheduler } from "@jobledger/core/application/scheduler";
+import { createSigningSecrets } from "@jobledger/core/application/signing-secrets";
+import { parseTargetAllowList } from "@jobledger/core/domain/job/target-policy";
 import { createStreamConsumerHandler, type StreamConsumerHandler } from "@jobledger/core/changefeed/consumer";
-import type { AppConfig } from "@jobledger/core/config";
+import { type AppConfig, ConfigError } from "@jobledger/core/config";
 import { createLogger, type Logger } from "@jobledger/core/logging";
 import { type Clock, systemClock } from "@jobledger/core/ports/clock";
 import { jobsProjection } from "@jobledger/core/projections/jobs";
+import { runsProjection } from "@jobledger/core/projections/runs";
+import { schedulesProjection } from "@jobledger/core/projections/schedules";
 import type { ApiDeps } from "./api/context.ts";
 
 export interface ServiceOptions {
@@ -46,6 +61,10 @@ export interface Services {
   api: ApiDeps;
   /** the Postgres projector as a Lambda Kinesis handler */
   postgresProjectorHandler: StreamConsumerHandler;
+  scheduler: Scheduler;
+  runner: Runner;
+  /** the runner as a Lambda Kinesis handler (waits for the attempts it started) */
+  runnerHandler: StreamConsumerHandler;
   close(): Promise<void>;
 }
 
@@ -82,6 +101,8 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
   });
   const jobCommands = createJobCommands({ eventStore, clock, allowList: config.targets.allowList });
   const jobQueries = createJobQueries(database.pool);
+  const runCommands = createRunCommands({ eventStore, clock });
+  const runQueries = createRunQueries(database.pool);
   const idempotency = createDynamoIdempotencyStore({
     doc: dynamo.doc,
     tableName: config.dynamodb.idempotencyTable,
@@ -91,7 +112,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
   const projector = createPostgresProjector({
     pool: database.pool,
     eventStore,
-    projections: [jobsProjection],
+    projections: [jobsProjection, runsProjection, schedulesProjection],
     logger: logger.child({ component: "postgres-projector" }),
   });
   const postgresProjectorHandler = createStreamConsumerHandler(
@@ -101,6 +122,40 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     { logger: logger.child({ component: "postgres-projector" }) },
   );
 
+  const scheduler = createScheduler({
+    pool: database.pool,
+    runCommands,
+    runQueries,
+    clock,
+    logger, // the scheduler names its own component
+    batchSize: config.scheduler.batchSize,
+  });
+  if (!config.signing.masterKey) {
+    throw new ConfigError("JOBLEDGER_SIGNING_MASTER_KEY is not set: the runner cannot sign requests");
+  }
+  const runner = createRunner({
+    runCommands,
+    executor: createHttpExecutor({
+      allowList: parseTargetAllowList(config.targets.allowList),
+      clock,
+      userAgent: config.runner.userAgent,
+    }),
+    signingSecret: createSigningSecrets(config.signing.masterKey),
+    hostRateLimiter: hostRateLimiter(config, dynamo),
+    clock,
+    logger: logger.child({ component: "runner" }),
+    runnerId: `${config.stage}:${process.pid}`,
+    concurrency: config.runner.concurrency,
+  });
+  const consumeRuns = createStreamConsumerHandler(runner.handleBatch, {
+    logger: logger.child({ component: "runner" }),
+  });
+  const runnerHandler: StreamConsumerHandler = async (event) => {
+    const response = await consumeRuns(event);
+    await runner.drain();
+    return response;
+  };
+
   const api: ApiDeps = {
     config,
     clock,
@@ -108,6 +163,8 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     eventStore,
     jobCommands,
     jobQueries,
+    runCommands,
+    runQueries,
     idempotency,
     readiness: [
       {
@@ -142,6 +199,9 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     relay,
     api,
     postgresProjectorHandler,
+    scheduler,
+    runner,
+    runnerHandler,
     async close() {
       await relay?.stop();
       await database.close();
@@ -149,4 +209,15 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
       kinesis.destroy();
     },
   };
+}
+
+/** One limiter for every runner, counted in DynamoDB; none when every host is unlimited. */
+function hostRateLimiter(config: AppConfig, dynamo: DynamoClients): HostRateLimiter {
+  const perHost = parseHostRateLimitOverrides(config.runner.hostRateOverrides);
+  if (config.runner.hostRatePerSecond === null && Object.keys(perHost).length === 0) return noHostRateLimit;
+  return createDynamoHostRateLimiter({
+    doc: dynamo.doc,
+    tableName: config.dynamodb.hostRateLimitTable,
+    limits: { defaultPerSecond: config.runner.hostRatePerSecond, perHost },
+  });
 }

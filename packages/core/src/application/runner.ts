@@ -36,7 +36,7 @@ import { parseStreamId } from "@jobledger/events";
 import type { HttpExecutor } from "../adapters/http/executor.ts";
 import type { HostRateLimiter } from "../adapters/http/host-rate-limit.ts";
 import type { ConsumeRecord } from "../changefeed/consumer.ts";
-import { DomainError } from "../domain/errors.ts";
+import { InvalidTransition } from "../domain/errors.ts";
 import { type AttemptOutcome, type FailedAttempt, failureWithoutResponse } from "../domain/run/outcome.ts";
 import type { Logger } from "../logging.ts";
 import type { Clock } from "../ports/clock.ts";
@@ -197,7 +197,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     try {
       started = await runCommands.startAttempt(ctx, runId, { runner: runnerId });
     } catch (error) {
-      if (error instanceof ConcurrentModification || error instanceof DomainError) {
+      if (error instanceof ConcurrentModification || error instanceof InvalidTransition) {
         logger.info(
           { runId, tenant, attempt: event.data.attempt, reason: errorText(error) },
           "another runner took the attempt (or the run changed): skipping it",
@@ -310,7 +310,18 @@ export function createRunner(deps: RunnerDeps): Runner {
       );
       return { ...base, result };
     } catch (error) {
-      logger.error({ ...base, err: error }, "attempt could not be completed; the watchdog will time it out");
+      if (error instanceof InvalidTransition) {
+        // the watchdog closed the attempt (or the run moved on) before this outcome arrived
+        logger.warn(
+          { ...base, reason: error.message },
+          "outcome arrived after the attempt was closed: dropped",
+        );
+      } else {
+        logger.error(
+          { ...base, err: error },
+          "attempt could not be completed; the watchdog will time it out",
+        );
+      }
       return { ...base, result: "unrecorded", error: errorText(error) };
     } finally {
       if (executing.get(streamId) === controller) executing.delete(streamId);

@@ -27,7 +27,7 @@ import type pg from "pg";
 import { v7 as uuidv7 } from "uuid";
 import type { RunQueries, ScheduleRow } from "../adapters/postgres/run-queries.ts";
 import { withTransaction } from "../adapters/postgres/transaction.ts";
-import { DomainError } from "../domain/errors.ts";
+import { AlreadyExists, InvalidTransition, NotFound } from "../domain/errors.ts";
 import { runIdFor } from "../domain/run/run-id.ts";
 import {
   type CatchUpPolicy,
@@ -149,8 +149,15 @@ interface RowWork {
   bufferedChanged: boolean;
 }
 
-const isRaceLoss = (error: unknown) =>
-  error instanceof ConcurrentModification || error instanceof DomainError;
+/** Another writer opened the run first (another scheduler, or an earlier try of this tick). */
+const alreadyOpened = (error: unknown) =>
+  error instanceof AlreadyExists || error instanceof ConcurrentModification;
+/**
+ * The run is no longer in the status the read model showed (it moved on since; the read model
+ * lags the events), or another writer changed it at the same moment.
+ */
+const movedOn = (error: unknown) =>
+  error instanceof InvalidTransition || error instanceof NotFound || error instanceof ConcurrentModification;
 
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const { pool, runCommands, runQueries, clock } = deps;
@@ -206,7 +213,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
           retry: row.retry,
         });
       } catch (error) {
-        if (!isRaceLoss(error)) throw error;
+        if (!alreadyOpened(error)) throw error;
         report.alreadyHandled++;
         logger.info({ tenant: row.tenant, jobId: row.jobId, runId }, "run was already queued: nothing to do");
         await insertProvisionalRun(client, row, runId, trigger, fire, dueAt, now);
@@ -245,7 +252,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         });
         report.skipped++;
       } catch (error) {
-        if (!isRaceLoss(error)) throw error;
+        if (!alreadyOpened(error)) throw error;
         report.alreadyHandled++;
       }
     }
@@ -259,7 +266,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         } catch (error) {
           if (error instanceof ConcurrentModification && i < CANCEL_ATTEMPTS) continue;
           // already ended (the read model lags) or changed by someone else: nothing to cancel
-          if (isRaceLoss(error)) return;
+          if (movedOn(error)) return;
           throw error;
         }
       }
@@ -449,7 +456,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
             await runCommands.requeueRetry(ctxOf(r.tenant), r.runId);
             report.retried++;
           } catch (error) {
-            if (!isRaceLoss(error)) throw error;
+            if (!movedOn(error)) throw error;
             report.alreadyHandled++;
           }
         },
@@ -469,7 +476,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
             report.timedOut++;
             logger.warn({ tenant: r.tenant, runId: r.runId }, "attempt passed its deadline: timed out");
           } catch (error) {
-            if (!isRaceLoss(error)) throw error;
+            if (!movedOn(error)) throw error;
             report.alreadyHandled++;
           }
         },
@@ -487,7 +494,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       );
     });
 
-    logger.info(
+    const busy =
+      report.schedules + report.retried + report.timedOut + report.bufferedReleased + report.failures > 0;
+    logger[busy ? "info" : "debug"](
       {
         correlationId,
         schedules: report.schedules,

@@ -9,6 +9,7 @@ import type { ApiDeps, ApiEnv } from "./context.ts";
 import { idempotencyKeys, jsonBodies, resolvePrincipal } from "./middleware.ts";
 import { ProblemError, problemResponse, problems } from "./problem.ts";
 import { registerJobRoutes } from "./routes/jobs.ts";
+import { registerRunRoutes } from "./routes/runs.ts";
 import { registerSystemRoutes } from "./routes/system.ts";
 import { validationHook } from "./validation.ts";
 
@@ -24,6 +25,7 @@ export function createApi(deps: ApiDeps): Api {
 
   registerSystemRoutes(app, deps);
   registerJobRoutes(app, deps);
+  registerRunRoutes(app, deps);
 
   app.notFound((c) => problemResponse(c, problems.notFound(`${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

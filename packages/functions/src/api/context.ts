@@ -4,6 +4,8 @@
  */
 
 import type { JobQueries } from "@jobledger/core/adapters/postgres/job-queries";
+import type { RunQueries } from "@jobledger/core/adapters/postgres/run-queries";
+import type { RunCommands } from "@jobledger/core/application/run-commands";
 import type { JobCommands } from "@jobledger/core/application/job-commands";
 import type { AppConfig } from "@jobledger/core/config";
 import type { Logger } from "@jobledger/core/logging";
@@ -24,6 +26,8 @@ export interface ApiDeps {
   eventStore: EventStore;
   jobCommands: JobCommands;
   jobQueries: JobQueries;
+  runCommands: RunCommands;
+  runQueries: RunQueries;
   idempotency: IdempotencyStore;
   readiness: ReadinessCheck[];
 }

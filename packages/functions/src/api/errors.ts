@@ -13,8 +13,8 @@ import { ProblemError, problems } from "./problem.ts";
 export function commandErrorToProblem(error: unknown): unknown {
   if (error instanceof ProblemError) return error;
   if (error instanceof ValidationFailed) return problems.validation([...error.issues]);
-  if (error instanceof NotFound) return problems.notFound(error.jobId ? `job ${error.jobId}` : "the job");
-  if (error instanceof Gone) return problems.gone(error.jobId ? `job ${error.jobId}` : "the job");
+  if (error instanceof NotFound) return problems.notFound(error.label);
+  if (error instanceof Gone) return problems.gone(error.label);
   if (error instanceof AlreadyExists) return problems.conflict(error.message);
   if (error instanceof InvalidTransition) return problems.invalidTransition(error.message);
   if (error instanceof PreconditionFailed) return problems.preconditionFailed(error.currentVersion);

@@ -18,6 +18,9 @@ try {
     `  API            ${url}/v1/jobs`,
     `  API reference  ${url}/reference   (OpenAPI: ${url}/openapi.json)`,
     `  Health         ${url}/health  ${url}/ready`,
+    ...(system.testTarget
+      ? [`  Test target    ${system.testTarget.url}  (/ok, /status/500, /flaky/<key>?failures=2, /delay/<ms>)`]
+      : []),
     `  Data folder    ${config.dataDir}`,
     `  Postgres       ${config.postgres.url ? "DATABASE_URL" : `PGlite in ${config.postgres.pglitePath}`}`,
     "Press Ctrl-C to stop.",

@@ -4,11 +4,13 @@
  * relay, one poller per consumer invoking the same Lambda handlers AWS runs, and the API.
  * State persists under the configured data folder.
  */
-import { mkdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import { ensureEventStoreTable } from "@jobledger/core/adapters/dynamodb/event-store-table";
+import { ensureHostRateLimitTable } from "@jobledger/core/adapters/http/host-rate-limit";
 import { ensureIdempotencyTable } from "@jobledger/core/adapters/idempotency/dynamodb-idempotency-store";
 import {
   DynamoCheckpointStore,
@@ -27,6 +29,7 @@ import { createLogger, type Logger } from "@jobledger/core/logging";
 import type { Clock } from "@jobledger/core/ports/clock";
 import { createApi } from "../api/app.ts";
 import { createServices, type Services } from "../wiring.ts";
+import { startTestTarget, type TestTarget } from "./test-target.ts";
 
 export interface LocalSystemOptions {
   env?: Record<string, string | undefined>;
@@ -40,6 +43,10 @@ export interface LocalSystem {
   url: string;
   services: Services;
   pollers: KinesisPoller[];
+  /** the built-in HTTP target jobs may call (allow-listed), unless switched off */
+  testTarget: TestTarget | null;
+  /** one scheduler pass now (the timer also runs them every `scheduler.tickMs`) */
+  tick(): ReturnType<Services["scheduler"]["tick"]>;
   stop(): Promise<void>;
 }
 
@@ -50,11 +57,17 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   const lock = await lockDataFolder(config.dataDir);
 
   const standIns: StandIn[] = [];
+  let testTarget: TestTarget | null = null;
   const stopStandIns = async () => {
-    await Promise.allSettled(standIns.map((s) => s.close()));
+    await Promise.allSettled([...standIns.map((s) => s.close()), testTarget?.close()]);
     lock.release();
   };
   try {
+    config.signing.masterKey ??= await localSigningMasterKey(config.dataDir);
+    if (config.testTarget) {
+      testTarget = await startTestTarget(config.testTarget.port, config.api.host === "0.0.0.0" ? "127.0.0.1" : config.api.host);
+      config.targets.allowList.push(testTarget.hostPort);
+    }
     if (!config.dynamodb.endpoint) {
       const dynalite = await startDynalite({ path: path.join(config.dataDir, "dynamodb") });
       standIns.push(dynalite);
@@ -77,6 +90,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       ensureEventStoreTable(services.dynamo.client, config.dynamodb.eventsTable),
       ensureIdempotencyTable(services.dynamo.client, config.dynamodb.idempotencyTable),
       ensureCheckpointTable(services.dynamo.client, config.dynamodb.checkpointsTable),
+      ensureHostRateLimitTable(services.dynamo.client, config.dynamodb.hostRateLimitTable),
       ensureStream(services.kinesis, config.kinesis.streamName, config.kinesis.shardCount),
     ]);
     await services.relay?.start();
@@ -92,8 +106,20 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
         region: config.region,
         logger: logger.child({ component: "poller", consumer: "postgres-projector" }),
       }),
+      new KinesisPoller({
+        kinesis: services.kinesis,
+        streamName: config.kinesis.streamName,
+        consumerName: "runner",
+        handler: services.runnerHandler,
+        checkpoints,
+        region: config.region,
+        logger: logger.child({ component: "poller", consumer: "runner" }),
+      }),
     );
     await Promise.all(pollers.map((p) => p.start()));
+
+    const tick = () => services.scheduler.tick();
+    const ticker = startTicker(tick, config.scheduler.tickMs, logger.child({ component: "scheduler" }));
 
     const app = createApi(services.api);
     const server = serve({ fetch: app.fetch, port: config.api.port, hostname: config.api.host });
@@ -110,8 +136,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       url,
       services,
       pollers,
+      testTarget,
+      tick,
       stop() {
         stopping ??= (async () => {
+          await ticker.stop();
           await new Promise<void>((resolve) => server.close(() => resolve()));
           await Promise.all(pollers.map((p) => p.stop()));
           await services.close();
@@ -140,4 +169,43 @@ async function lockDataFolder(dataDir: string, waitMs = 15_000): Promise<FolderL
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+}
+
+/**
+ * The scheduler tick on a timer: one pass at a time (a slow pass delays the next instead of
+ * overlapping it). On AWS an EventBridge schedule invokes the same tick.
+ */
+function startTicker(tick: () => Promise<unknown>, everyMs: number, logger: Logger): { stop(): Promise<void> } {
+  let stopped = false;
+  let current: Promise<unknown> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const loop = () => {
+    if (stopped) return;
+    current = tick()
+      .catch((error) => logger.error({ err: error }, "scheduler tick failed"))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, everyMs);
+      });
+  };
+  timer = setTimeout(loop, 0);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+    },
+  };
+}
+
+/** The local master key for request signatures: made once, kept in the data folder. */
+async function localSigningMasterKey(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, "signing-master-key");
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const key = randomBytes(32).toString("base64url");
+  await writeFile(file, `${key}\n`, { mode: 0o600, flag: "wx" });
+  return key;
 }

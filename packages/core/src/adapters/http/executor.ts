@@ -31,7 +31,7 @@ import { SIGNATURE_HEADER, signRequest } from "./signature.ts";
 
 export const DEFAULT_MAX_BODY_EXCERPT_BYTES = 8192;
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
-export const DEFAULT_USER_AGENT = "Jobledger/0.1 (+https://github.com/jobledger)";
+export const DEFAULT_USER_AGENT = "Jobledger/0.1";
 
 export interface HttpExecutorOptions {
   /** targets permitted despite the SSRF rules (from `parseTargetAllowList`) */
