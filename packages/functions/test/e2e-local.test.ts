@@ -14,7 +14,7 @@ const root = path.resolve(import.meta.dirname, "../../..");
 let dataDir: string;
 let child: ChildProcess | undefined;
 
-async function start(): Promise<string> {
+async function start(): Promise<{ url: string; target: string }> {
   const proc = spawn("npm", ["start", "--silent"], {
     cwd: root,
     env: { ...process.env, PORT: "0", JOBLEDGER_DATA_DIR: dataDir, LOG_LEVEL: "warn" },
@@ -26,14 +26,15 @@ async function start(): Promise<string> {
   proc.stderr?.on("data", (chunk) => {
     output += chunk;
   });
-  return await new Promise<string>((resolve, reject) => {
+  return await new Promise<{ url: string; target: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start printed no URL in 60 s:\n${output}`)), 60_000);
     proc.stdout?.on("data", (chunk) => {
       output += chunk;
-      const match = /API\s+(http:\/\/\S+)\/v1\/jobs/.exec(output);
-      if (match) {
+      const api = /API\s+(http:\/\/\S+)\/v1\/jobs/.exec(output);
+      const target = /Test target\s+(http:\/\/\S+)/.exec(output);
+      if (api && target) {
         clearTimeout(timer);
-        resolve(match[1] as string);
+        resolve({ url: api[1] as string, target: target[1] as string });
       }
     });
     proc.once("exit", (code) => {
@@ -62,7 +63,7 @@ afterAll(async () => {
 });
 
 it("creates, changes, pauses and deletes a job over HTTP; the audit trail and read model agree; data survives a restart", async () => {
-  let url = await start();
+  let { url } = await start();
   const send = (method: string, pathname: string, body?: unknown, headers: Record<string, string> = {}) =>
     fetch(`${url}${pathname}`, {
       method,
@@ -104,7 +105,7 @@ it("creates, changes, pauses and deletes a job over HTTP; the audit trail and re
   expect(row).toMatchObject({ status: "paused", description: "checks example.com" });
 
   await stop();
-  url = await start();
+  ({ url } = await start());
 
   const listed = (await (await send("GET", "/v1/jobs?tag=e2e&status=paused")).json()) as {
     items: { id: string }[];
@@ -124,4 +125,39 @@ it("creates, changes, pauses and deletes a job over HTTP; the audit trail and re
     [4, "JobDeleted"],
   ]);
   expect(trail.items[0]).toMatchObject({ actor: "user:anonymous", correlationId: "e2e-create" });
+  await stop();
 }, 120_000);
+
+it("runs scheduled jobs against the local target: successes and dead letters show in the API", async () => {
+  const { url, target } = await start();
+  const send = (method: string, pathname: string, body?: unknown) =>
+    fetch(`${url}${pathname}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const define = async (name: string, path: string) => {
+    const res = await send("POST", "/v1/jobs", {
+      name,
+      request: { method: "GET", url: `${target}${path}`, timeoutMs: 2000 },
+      schedule: { type: "rate", everySeconds: 2 },
+      retry: { maxAttempts: 2, initialDelayMs: 100, maxDelayMs: 200 },
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  };
+  const healthy = await define("healthy", "/ok");
+  const broken = await define("broken", "/status/500");
+
+  const statuses = async (jobId: string) => {
+    const page = (await (await send("GET", `/v1/runs?jobId=${jobId}`)).json()) as { items: { status: string }[] };
+    return page.items.map((r) => r.status);
+  };
+  await eventually(async () => ((await statuses(healthy)).filter((s) => s === "succeeded").length >= 2 ? true : undefined), 30_000);
+  await eventually(async () => ((await statuses(broken)).includes("dead-lettered") ? true : undefined), 30_000);
+  const letters = (await (await send("GET", `/v1/dead-letters?jobId=${broken}`)).json()) as { items: unknown[] };
+  expect(letters.items.length).toBeGreaterThanOrEqual(1);
+  expect(await statuses(healthy)).not.toContain("dead-lettered");
+  await send("POST", `/v1/jobs/${healthy}/pause`);
+  await send("POST", `/v1/jobs/${broken}/pause`);
+}, 90_000);

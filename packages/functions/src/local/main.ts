@@ -1,4 +1,5 @@
 /** `npm start`: runs the local system until Ctrl-C and says where to open it. */
+import { FolderLocked } from "@jobledger/core/adapters/postgres/folder-lock";
 import { ConfigError } from "@jobledger/core/config";
 import { createLogger } from "@jobledger/core/logging";
 import { startLocalSystem } from "./system.ts";
@@ -41,6 +42,11 @@ try {
 } catch (error) {
   if (error instanceof ConfigError) {
     process.stderr.write(`Configuration error: ${error.message}\n`);
+  } else if (error instanceof FolderLocked) {
+    process.stderr.write(
+      `Another Jobledger is running on this data folder: ${error.message}.\n` +
+        "Stop it, or start this one with JOBLEDGER_DATA_DIR set to another folder.\n",
+    );
   } else if (error instanceof Error && "code" in error && error.code === "EADDRINUSE") {
     process.stderr.write(
       `The port is in use: ${error.message}. Set PORT to another port (PORT=3001 npm start).\n`,
