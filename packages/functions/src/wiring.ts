@@ -7,6 +7,13 @@ import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import { DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
 import { DynamoEventStore } from "@jobledger/core/adapters/dynamodb/event-store";
+import { createHttpExecutor } from "@jobledger/core/adapters/http/executor";
+import {
+  createDynamoHostRateLimiter,
+  type HostRateLimiter,
+  noHostRateLimit,
+  parseHostRateLimitOverrides,
+} from "@jobledger/core/adapters/http/host-rate-limit";
 import { createDynamoIdempotencyStore } from "@jobledger/core/adapters/idempotency/dynamodb-idempotency-store";
 import { LocalRelay } from "@jobledger/core/adapters/local/relay";
 import {
@@ -18,22 +25,15 @@ import { type Database, openDatabase } from "@jobledger/core/adapters/postgres/d
 import { createJobQueries } from "@jobledger/core/adapters/postgres/job-queries";
 import { migrate } from "@jobledger/core/adapters/postgres/migrate";
 import { createPostgresProjector } from "@jobledger/core/adapters/postgres/projector";
-import { createHttpExecutor } from "@jobledger/core/adapters/http/executor";
-import {
-  createDynamoHostRateLimiter,
-  type HostRateLimiter,
-  noHostRateLimit,
-  parseHostRateLimitOverrides,
-} from "@jobledger/core/adapters/http/host-rate-limit";
 import { createRunQueries } from "@jobledger/core/adapters/postgres/run-queries";
 import { createJobCommands } from "@jobledger/core/application/job-commands";
 import { createRunCommands } from "@jobledger/core/application/run-commands";
 import { createRunner, type Runner } from "@jobledger/core/application/runner";
 import { createScheduler, type Scheduler } from "@jobledger/core/application/scheduler";
 import { createSigningSecrets } from "@jobledger/core/application/signing-secrets";
-import { parseTargetAllowList } from "@jobledger/core/domain/job/target-policy";
 import { createStreamConsumerHandler, type StreamConsumerHandler } from "@jobledger/core/changefeed/consumer";
 import { type AppConfig, ConfigError } from "@jobledger/core/config";
+import { parseTargetAllowList } from "@jobledger/core/domain/job/target-policy";
 import { createLogger, type Logger } from "@jobledger/core/logging";
 import { type Clock, systemClock } from "@jobledger/core/ports/clock";
 import { jobsProjection } from "@jobledger/core/projections/jobs";

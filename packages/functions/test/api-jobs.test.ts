@@ -259,7 +259,12 @@ describe("system routes", () => {
 describe("schedule preview", () => {
   it("lists the next fire times in UTC and in the schedule's zone, with DST notes", async () => {
     const job = await createJob({
-      schedule: { type: "cron", expression: "30 2 * * *", timezone: "America/New_York", startAt: "2027-03-13T00:00:00Z" },
+      schedule: {
+        type: "cron",
+        expression: "30 2 * * *",
+        timezone: "America/New_York",
+        startAt: "2027-03-13T00:00:00Z",
+      },
     });
     const res = await sys.http(`/v1/jobs/${job.id}/schedule/preview?count=3`);
     expect(res.status).toBe(200);

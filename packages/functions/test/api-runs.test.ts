@@ -27,7 +27,12 @@ interface RunBody {
   attempt: number;
   scheduledFor: string | null;
   skipReason: string | null;
-  attempts: { attempt: number; outcome: string | null; statusCode: number | null; errorClass: string | null }[];
+  attempts: {
+    attempt: number;
+    outcome: string | null;
+    statusCode: number | null;
+    errorClass: string | null;
+  }[];
 }
 
 async function createJob(overrides: Record<string, unknown>) {
@@ -62,7 +67,8 @@ async function runWhen(runId: string, done: (run: RunBody) => boolean, timeoutMs
   }, timeoutMs);
 }
 
-const received = (pathPrefix: string) => (sys.testTarget?.received() ?? []).filter((r) => r.path.startsWith(pathPrefix));
+const received = (pathPrefix: string) =>
+  (sys.testTarget?.received() ?? []).filter((r) => r.path.startsWith(pathPrefix));
 
 describe("running jobs", () => {
   it("runs a job on demand, signs the request and records the attempt", async () => {
@@ -70,18 +76,27 @@ describe("running jobs", () => {
     const runId = await trigger(jobId, { body: '{"override":true}' });
     const run = await runWhen(runId, (r) => r.status === "succeeded");
     expect(run).toMatchObject({ trigger: "manual", attempt: 1 });
-    expect(run.attempts).toEqual([expect.objectContaining({ attempt: 1, outcome: "succeeded", statusCode: 200 })]);
+    expect(run.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, outcome: "succeeded", statusCode: 200 }),
+    ]);
 
     const call = received("/ok").find((r) => r.headers["idempotency-key"] === runId);
     expect(call?.body).toBe('{"override":true}');
     const masterKey = readFileSync(path.join(sys.config.dataDir, "signing-master-key"), "utf8").trim();
     const secret = createSigningSecrets(masterKey)("default");
-    const verdict = verifySignature(call?.headers["jobledger-signature"] ?? "", call?.body ?? "", secret as string, new Date());
+    const verdict = verifySignature(
+      call?.headers["jobledger-signature"] ?? "",
+      call?.body ?? "",
+      secret as string,
+      new Date(),
+    );
     expect(verdict.ok).toBe(true);
   });
 
   it("retries a failing target with the same Idempotency-Key until it succeeds", async () => {
-    const jobId = await createJob({ request: { method: "GET", url: `${target}/flaky/${Date.now()}?failures=2` } });
+    const jobId = await createJob({
+      request: { method: "GET", url: `${target}/flaky/${Date.now()}?failures=2` },
+    });
     const runId = await trigger(jobId);
     const run = await runWhen(runId, (r) => r.status === "succeeded");
     expect(run.attempts.map((a) => [a.attempt, a.outcome, a.statusCode])).toEqual([
@@ -108,14 +123,19 @@ describe("running jobs", () => {
 
     const dry = await sys.json("POST", "/v1/dead-letters/redrive", { jobId, dryRun: true });
     expect(await dry.json()).toMatchObject({ dryRun: true, selected: [runId], redriven: [] });
-    const redrive = await sys.json("POST", "/v1/dead-letters/redrive", { runIds: [runId], reason: "target fixed?" });
+    const redrive = await sys.json("POST", "/v1/dead-letters/redrive", {
+      runIds: [runId],
+      reason: "target fixed?",
+    });
     expect(await redrive.json()).toMatchObject({ dryRun: false, redriven: [runId], failed: [] });
     const again = await runWhen(runId, (r) => r.status === "dead-lettered" && r.attempts.length === 4);
     expect(again.attempts.every((a) => a.statusCode === 500)).toBe(true);
   });
 
   it("cancels a run in flight; a finished run cannot be cancelled", async () => {
-    const jobId = await createJob({ request: { method: "GET", url: `${target}/delay/3000`, timeoutMs: 10_000 } });
+    const jobId = await createJob({
+      request: { method: "GET", url: `${target}/delay/3000`, timeoutMs: 10_000 },
+    });
     const runId = await trigger(jobId);
     await runWhen(runId, (r) => r.status === "running");
     const cancelled = await sys.json("POST", `/v1/runs/${runId}/cancel`, { reason: "no longer needed" });
@@ -129,7 +149,9 @@ describe("running jobs", () => {
   it("answers 404, 400 and 410 for unknown, malformed and deleted targets of a trigger", async () => {
     expect((await sys.http("/v1/runs/01936f3e-8c1a-7cc2-9d4b-2f2b1c7e9a10")).status).toBe(404);
     expect((await sys.http("/v1/runs/nope")).status).toBe(400);
-    expect((await sys.http("/v1/jobs/01936f3e-8c1a-7cc2-9d4b-2f2b1c7e9a10/runs", { method: "POST" })).status).toBe(404);
+    expect(
+      (await sys.http("/v1/jobs/01936f3e-8c1a-7cc2-9d4b-2f2b1c7e9a10/runs", { method: "POST" })).status,
+    ).toBe(404);
     const jobId = await createJob({});
     expect((await sys.http(`/v1/jobs/${jobId}`, { method: "DELETE" })).status).toBe(204);
     const gone = await sys.http(`/v1/jobs/${jobId}/runs`, { method: "POST" });
@@ -146,7 +168,9 @@ describe("scheduled runs", () => {
       overlap: "skip",
     });
     const runs = await eventually(async () => {
-      const page = (await (await sys.http(`/v1/runs?jobId=${jobId}&limit=200`)).json()) as { items: RunBody[] };
+      const page = (await (await sys.http(`/v1/runs?jobId=${jobId}&limit=200`)).json()) as {
+        items: RunBody[];
+      };
       const skipped = page.items.filter((r) => r.status === "skipped");
       const ran = page.items.filter((r) => r.status !== "skipped");
       return skipped.length >= 1 && ran.length >= 2 ? page.items : undefined;

@@ -150,12 +150,22 @@ it("runs scheduled jobs against the local target: successes and dead letters sho
   const broken = await define("broken", "/status/500");
 
   const statuses = async (jobId: string) => {
-    const page = (await (await send("GET", `/v1/runs?jobId=${jobId}`)).json()) as { items: { status: string }[] };
+    const page = (await (await send("GET", `/v1/runs?jobId=${jobId}`)).json()) as {
+      items: { status: string }[];
+    };
     return page.items.map((r) => r.status);
   };
-  await eventually(async () => ((await statuses(healthy)).filter((s) => s === "succeeded").length >= 2 ? true : undefined), 30_000);
-  await eventually(async () => ((await statuses(broken)).includes("dead-lettered") ? true : undefined), 30_000);
-  const letters = (await (await send("GET", `/v1/dead-letters?jobId=${broken}`)).json()) as { items: unknown[] };
+  await eventually(
+    async () => ((await statuses(healthy)).filter((s) => s === "succeeded").length >= 2 ? true : undefined),
+    30_000,
+  );
+  await eventually(
+    async () => ((await statuses(broken)).includes("dead-lettered") ? true : undefined),
+    30_000,
+  );
+  const letters = (await (await send("GET", `/v1/dead-letters?jobId=${broken}`)).json()) as {
+    items: unknown[];
+  };
   expect(letters.items.length).toBeGreaterThanOrEqual(1);
   expect(await statuses(healthy)).not.toContain("dead-lettered");
   await send("POST", `/v1/jobs/${healthy}/pause`);

@@ -5,8 +5,8 @@
 
 import type { JobQueries } from "@jobledger/core/adapters/postgres/job-queries";
 import type { RunQueries } from "@jobledger/core/adapters/postgres/run-queries";
-import type { RunCommands } from "@jobledger/core/application/run-commands";
 import type { JobCommands } from "@jobledger/core/application/job-commands";
+import type { RunCommands } from "@jobledger/core/application/run-commands";
 import type { AppConfig } from "@jobledger/core/config";
 import type { Logger } from "@jobledger/core/logging";
 import type { Clock } from "@jobledger/core/ports/clock";

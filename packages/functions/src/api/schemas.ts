@@ -105,7 +105,15 @@ export const RunSummary = z
   .object({
     runId: z.string(),
     jobId: z.string(),
-    status: z.enum(["queued", "running", "retry-scheduled", "succeeded", "dead-lettered", "cancelled", "skipped"]),
+    status: z.enum([
+      "queued",
+      "running",
+      "retry-scheduled",
+      "succeeded",
+      "dead-lettered",
+      "cancelled",
+      "skipped",
+    ]),
     trigger: z.enum(["schedule", "catch-up", "manual", "retry", "redrive"]),
     scheduledFor: iso.nullable(),
     dueAt: iso.nullable(),

@@ -20,7 +20,9 @@ try {
     `  API reference  ${url}/reference   (OpenAPI: ${url}/openapi.json)`,
     `  Health         ${url}/health  ${url}/ready`,
     ...(system.testTarget
-      ? [`  Test target    ${system.testTarget.url}  (/ok, /status/500, /flaky/<key>?failures=2, /delay/<ms>)`]
+      ? [
+          `  Test target    ${system.testTarget.url}  (/ok, /status/500, /flaky/<key>?failures=2, /delay/<ms>)`,
+        ]
       : []),
     `  Data folder    ${config.dataDir}`,
     `  Postgres       ${config.postgres.url ? "DATABASE_URL" : `PGlite in ${config.postgres.pglitePath}`}`,

@@ -65,7 +65,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   try {
     config.signing.masterKey ??= await localSigningMasterKey(config.dataDir);
     if (config.testTarget) {
-      testTarget = await startTestTarget(config.testTarget.port, config.api.host === "0.0.0.0" ? "127.0.0.1" : config.api.host);
+      testTarget = await startTestTarget(
+        config.testTarget.port,
+        config.api.host === "0.0.0.0" ? "127.0.0.1" : config.api.host,
+      );
       config.targets.allowList.push(testTarget.hostPort);
     }
     if (!config.dynamodb.endpoint) {
@@ -175,7 +178,11 @@ async function lockDataFolder(dataDir: string, waitMs = 15_000): Promise<FolderL
  * The scheduler tick on a timer: one pass at a time (a slow pass delays the next instead of
  * overlapping it). On AWS an EventBridge schedule invokes the same tick.
  */
-function startTicker(tick: () => Promise<unknown>, everyMs: number, logger: Logger): { stop(): Promise<void> } {
+function startTicker(
+  tick: () => Promise<unknown>,
+  everyMs: number,
+  logger: Logger,
+): { stop(): Promise<void> } {
   let stopped = false;
   let current: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;

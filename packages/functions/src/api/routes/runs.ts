@@ -12,7 +12,7 @@ import type { ApiDeps, ApiEnv } from "../context.ts";
 import { commandErrorToProblem } from "../errors.ts";
 import { errorResponses } from "../openapi-shared.ts";
 import { ProblemError, problems } from "../problem.ts";
-import { RedriveResult, Run, RunPage, RunSummary } from "../schemas.ts";
+import { RedriveResult, Run, RunPage, type RunSummary } from "../schemas.ts";
 
 const uuid = (name: string) =>
   z
@@ -33,7 +33,10 @@ const RUN_STATUSES = [
 const ListQuery = z.object({
   jobId: z.string().uuid().optional(),
   status: z.enum(RUN_STATUSES).optional(),
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: "created at or after (ISO instant)" }),
+  from: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: "created at or after (ISO instant)" }),
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: "created before (ISO instant)" }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(512).optional(),
@@ -97,7 +100,9 @@ export function registerRunRoutes(app: Api, deps: ApiDeps): void {
       responses: {
         202: {
           description: "queued",
-          content: { "application/json": { schema: z.object({ runId: z.string(), status: z.literal("queued") }) } },
+          content: {
+            "application/json": { schema: z.object({ runId: z.string(), status: z.literal("queued") }) },
+          },
         },
         ...errorResponses(400, 404, 410, 413, 415, 422),
       },
@@ -109,9 +114,13 @@ export function registerRunRoutes(app: Api, deps: ApiDeps): void {
       if (!state) throw problems.notFound(`job ${id}`);
       if (state.status === "deleted") throw problems.gone(`job ${id}`);
       const request =
-        input.body === undefined ? state.definition.request : { ...state.definition.request, body: input.body };
+        input.body === undefined
+          ? state.definition.request
+          : { ...state.definition.request, body: input.body };
       if (request.body !== null && (request.method === "GET" || request.method === "HEAD")) {
-        throw problems.validation([{ path: "body", message: `a ${request.method} request cannot have a body` }]);
+        throw problems.validation([
+          { path: "body", message: `a ${request.method} request cannot have a body` },
+        ]);
       }
       const runId = uuidv7();
       await run(() =>
@@ -138,7 +147,10 @@ export function registerRunRoutes(app: Api, deps: ApiDeps): void {
       tags: ["runs"],
       summary: "List runs, newest first (skipped fires included, with their reason)",
       request: { query: ListQuery },
-      responses: { 200: { description: "a page of runs", content: { "application/json": { schema: RunPage } } }, ...errorResponses(400) },
+      responses: {
+        200: { description: "a page of runs", content: { "application/json": { schema: RunPage } } },
+        ...errorResponses(400),
+      },
     }),
     async (c) => {
       const q = c.req.valid("query");
@@ -182,7 +194,14 @@ export function registerRunRoutes(app: Api, deps: ApiDeps): void {
         body: { required: false, content: { "application/json": { schema: CancelBody } } },
       },
       responses: {
-        200: { description: "cancelled", content: { "application/json": { schema: z.object({ runId: z.string(), status: z.string(), version: z.number() }) } } },
+        200: {
+          description: "cancelled",
+          content: {
+            "application/json": {
+              schema: z.object({ runId: z.string(), status: z.string(), version: z.number() }),
+            },
+          },
+        },
         ...errorResponses(400, 404, 409),
       },
     }),
@@ -209,7 +228,10 @@ export function registerRunRoutes(app: Api, deps: ApiDeps): void {
           cursor: z.string().max(512).optional(),
         }),
       },
-      responses: { 200: { description: "a page of runs", content: { "application/json": { schema: RunPage } } }, ...errorResponses(400) },
+      responses: {
+        200: { description: "a page of runs", content: { "application/json": { schema: RunPage } } },
+        ...errorResponses(400),
+      },
     }),
     async (c) => {
       const q = c.req.valid("query");
@@ -228,7 +250,10 @@ export function registerRunRoutes(app: Api, deps: ApiDeps): void {
       summary: "Queue dead-lettered runs again (a fresh retry budget); `dryRun` only lists them",
       request: { body: { required: true, content: { "application/json": { schema: RedriveBody } } } },
       responses: {
-        200: { description: "what was (or would be) redriven", content: { "application/json": { schema: RedriveResult } } },
+        200: {
+          description: "what was (or would be) redriven",
+          content: { "application/json": { schema: RedriveResult } },
+        },
         ...errorResponses(400, 413, 415, 422),
       },
     }),
@@ -239,7 +264,10 @@ export function registerRunRoutes(app: Api, deps: ApiDeps): void {
       if (input.runIds) {
         selected = input.runIds.slice(0, input.limit);
       } else {
-        const page = await deps.runQueries.deadLetters(tenant, { jobId: input.jobId, limit: Math.min(input.limit, 200) });
+        const page = await deps.runQueries.deadLetters(tenant, {
+          jobId: input.jobId,
+          limit: Math.min(input.limit, 200),
+        });
         selected = page.items.map((r) => r.runId);
       }
       if (input.dryRun) return c.json({ dryRun: true, selected, redriven: [], failed: [] }, 200);
