@@ -3,7 +3,7 @@
  * (If-Match), `decide`, and append the events with the version that was read, so a racing
  * writer makes one of the two fail (ConcurrentModification) instead of overwriting.
  */
-import type { DecodedEvent, NewEvent } from "@jobledger/events";
+import type { DecodedEvent } from "@jobledger/events";
 import { v7 as uuidv7 } from "uuid";
 import { Gone, NotFound } from "../domain/errors.ts";
 import { decide, fold, type JobCommand, type JobState } from "../domain/job/aggregate.ts";
@@ -11,8 +11,9 @@ import type { JobDefinitionInputValue, JobPatchInputValue } from "../domain/job/
 import { isStreamSegment, jobStreamId } from "../domain/job/stream.ts";
 import { EMPTY_ALLOW_LIST, parseTargetAllowList, type TargetAllowList } from "../domain/job/target-policy.ts";
 import type { Clock } from "../ports/clock.ts";
-import { type EventStore, VersionConflict } from "../ports/event-store.ts";
-import { ConcurrentModification, PreconditionFailed } from "./errors.ts";
+import type { EventStore } from "../ports/event-store.ts";
+import { PreconditionFailed } from "./errors.ts";
+import { appendDecided } from "./stream-append.ts";
 
 /** Who asks, on whose behalf, and (optionally) which version they saw. */
 export interface CommandContext {
@@ -110,29 +111,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       return { job: state as JobState, events: [], history };
     }
 
-    const occurredAt = clock.now();
-    const newEvents = decided.map(
-      (event): NewEvent => ({
-        eventId: uuidv7(),
-        type: event.type,
-        data: event.data,
-        occurredAt,
-        correlationId: ctx.correlationId,
-        causationId: ctx.causationId ?? null,
-        actor: ctx.actor,
-        tenant: ctx.tenant,
-      }),
-    );
-
-    let appended: DecodedEvent[];
-    try {
-      appended = (await eventStore.append(streamId, version, newEvents)).events;
-    } catch (error) {
-      if (error instanceof VersionConflict) {
-        throw new ConcurrentModification(streamId, version, error.actualVersion, { cause: error });
-      }
-      throw error;
-    }
+    const appended = await appendDecided(eventStore, streamId, version, decided, ctx, clock.now(), uuidv7);
     const job = fold(appended, state) as JobState;
     return { job, events: appended, history: [...history, ...appended] };
   }

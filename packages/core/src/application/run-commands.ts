@@ -8,7 +8,6 @@
 import type {
   DecodedEvent,
   HttpRequestSpec,
-  NewEvent,
   RetryPolicy,
   RunSkipReason,
   RunTrigger,
@@ -20,8 +19,8 @@ import { decide, fold, type RunCommand, type RunState } from "../domain/run/aggr
 import type { AttemptOutcome } from "../domain/run/outcome.ts";
 import { runStreamId } from "../domain/run/run-id.ts";
 import type { Clock } from "../ports/clock.ts";
-import { type EventStore, VersionConflict } from "../ports/event-store.ts";
-import { ConcurrentModification } from "./errors.ts";
+import type { EventStore } from "../ports/event-store.ts";
+import { appendDecided, loadStream } from "./stream-append.ts";
 
 /** Who asks and on whose behalf. */
 export interface RunContext {
@@ -111,10 +110,9 @@ export function createRunCommands(deps: RunCommandsDeps): RunCommands {
   const newId = deps.newId ?? (() => uuidv7());
 
   async function loadRun(tenant: string, runId: string): Promise<LoadedRun> {
-    const history: DecodedEvent[] = [];
-    if (!isStreamSegment(runId)) return { state: null, version: 0, history };
-    for await (const event of eventStore.readStreamAll(runStreamId(tenant, runId))) history.push(event);
-    return { state: fold(history), version: history.at(-1)?.version ?? 0, history };
+    if (!isStreamSegment(runId)) return { state: null, version: 0, history: [] };
+    const { history, version } = await loadStream(eventStore, runStreamId(tenant, runId));
+    return { state: fold(history), version, history };
   }
 
   async function execute(
@@ -128,27 +126,7 @@ export function createRunCommands(deps: RunCommandsDeps): RunCommands {
     const now = clock.now();
     const decided = decide(command(now), state, { runId });
 
-    const newEvents = decided.map(
-      (event): NewEvent => ({
-        eventId: newId(),
-        type: event.type,
-        data: event.data,
-        occurredAt: now,
-        correlationId: ctx.correlationId,
-        causationId: ctx.causationId ?? null,
-        actor: ctx.actor,
-        tenant: ctx.tenant,
-      }),
-    );
-    let appended: DecodedEvent[];
-    try {
-      appended = (await eventStore.append(streamId, version, newEvents)).events;
-    } catch (error) {
-      if (error instanceof VersionConflict) {
-        throw new ConcurrentModification(streamId, version, error.actualVersion, { cause: error });
-      }
-      throw error;
-    }
+    const appended = await appendDecided(eventStore, streamId, version, decided, ctx, now, newId);
     const run = fold(appended, state) as RunState;
     return { run, events: appended, history: [...history, ...appended] };
   }
