@@ -148,11 +148,7 @@ describe.each(databaseKinds)("runs projection on %s", (_kind, use) => {
     ]);
 
     const before = run.events.length;
-    run
-      .queued(2, "retry")
-      .started(2)
-      .succeeded(2, 204)
-      .add("RunSucceeded", { attempts: 2 });
+    run.queued(2, "retry").started(2).succeeded(2, 204).add("RunSucceeded", { attempts: 2 });
     await apply(t, asDecoded(runStreamIdOf(tenant, "r1"), run.events.slice(before), before + 1));
 
     expect(await runRow(t, tenant, "r1")).toMatchObject({
@@ -305,11 +301,18 @@ describe.each(databaseKinds)("runs projection on %s", (_kind, use) => {
 
   it("fails clearly on an event of a run it never saw, and on a stream that is not a run's", async () => {
     const tenant = newTenant();
-    const [started] = asDecoded(runStreamIdOf(tenant, "ghost"), new RunEvents(tenant, "j", START).started(1).events, 2);
+    const [started] = asDecoded(
+      runStreamIdOf(tenant, "ghost"),
+      new RunEvents(tenant, "j", START).started(1).events,
+      2,
+    );
     await expect(apply(t, [started!])).rejects.toThrow(
       /AttemptStarted \(version 2\) of .*\/run\/ghost found no run row/,
     );
-    const [misplaced] = asDecoded(jobStreamId(tenant, "x"), new RunEvents(tenant, "j", START).queued(1, "manual").events);
+    const [misplaced] = asDecoded(
+      jobStreamId(tenant, "x"),
+      new RunEvents(tenant, "j", START).queued(1, "manual").events,
+    );
     await expect(apply(t, [misplaced!])).rejects.toThrow(/does not belong to a run stream/);
     const [otherTenant] = asDecoded(
       runStreamIdOf("someone-else", "r"),

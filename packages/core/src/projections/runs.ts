@@ -155,9 +155,10 @@ export const runsProjection: Projection = {
           [data.status, ...responseFacts(data)],
         );
         // the status stays: RunSucceeded follows (or the run was cancelled meanwhile)
-        await updateRun(`deadline = NULL, last_status_code = $5, last_error_class = NULL, last_error = NULL`, [
-          data.status,
-        ]);
+        await updateRun(
+          `deadline = NULL, last_status_code = $5, last_error_class = NULL, last_error = NULL`,
+          [data.status],
+        );
         return;
       }
       case "AttemptFailed": {
@@ -252,5 +253,11 @@ async function raiseLastFire(client: pg.PoolClient, tenant: string, jobId: strin
 
 /** duration, headers (JSON), body excerpt, bytes, truncated: the columns every outcome shares. */
 function responseFacts(data: Event<"AttemptSucceeded" | "AttemptFailed">["data"]): unknown[] {
-  return [data.durationMs, JSON.stringify(data.headers), data.bodyExcerpt, data.bodyBytes, data.bodyTruncated];
+  return [
+    data.durationMs,
+    JSON.stringify(data.headers),
+    data.bodyExcerpt,
+    data.bodyBytes,
+    data.bodyTruncated,
+  ];
 }

@@ -169,7 +169,10 @@ export const schedulesProjection: Projection = {
         await update(`status = 'paused', next_fire_at = NULL, next_due_at = NULL`, []);
         return;
       case "JobDeleted":
-        await update(`status = 'deleted', next_fire_at = NULL, next_due_at = NULL, buffered_fire_at = NULL`, []);
+        await update(
+          `status = 'deleted', next_fire_at = NULL, next_due_at = NULL, buffered_fire_at = NULL`,
+          [],
+        );
         return;
       default:
         throw new Error(`the schedules projection does not handle ${event.type}`);

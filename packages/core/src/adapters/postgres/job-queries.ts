@@ -5,7 +5,14 @@
  */
 import type { JobDefinition } from "@jobledger/events";
 import type pg from "pg";
-import { CURSOR_AT, checkPageSize, cursorAtSql, type KeysetPage, keysetAfter, pageOf } from "./keyset-cursor.ts";
+import {
+  CURSOR_AT,
+  checkPageSize,
+  cursorAtSql,
+  type KeysetPage,
+  keysetAfter,
+  pageOf,
+} from "./keyset-cursor.ts";
 
 export { InvalidCursor } from "./keyset-cursor.ts";
 

@@ -19,7 +19,14 @@ import type {
 } from "@jobledger/events";
 import type pg from "pg";
 import type { RunStatus } from "../../domain/run/aggregate.ts";
-import { CURSOR_AT, checkPageSize, cursorAtSql, type KeysetPage, keysetAfter, pageOf } from "./keyset-cursor.ts";
+import {
+  CURSOR_AT,
+  checkPageSize,
+  cursorAtSql,
+  type KeysetPage,
+  keysetAfter,
+  pageOf,
+} from "./keyset-cursor.ts";
 
 export { InvalidCursor } from "./keyset-cursor.ts";
 
@@ -279,7 +286,8 @@ export function createRunQueries(pool: pg.Pool): RunQueries {
         (where, param) => {
           if (options.jobId !== undefined) where.push(`job_id = ${param(options.jobId)}`);
           if (options.status !== undefined) where.push(`status = ${param(options.status)}`);
-          if (options.from !== undefined) where.push(`created_at >= ${param(checkDate("from", options.from))}`);
+          if (options.from !== undefined)
+            where.push(`created_at >= ${param(checkDate("from", options.from))}`);
           if (options.to !== undefined) where.push(`created_at < ${param(checkDate("to", options.to))}`);
         },
         options,
