@@ -4,12 +4,16 @@
  */
 import { benchEventStore } from "./event-store.ts";
 import { benchProjectionLag } from "./projection-lag.ts";
+import { benchRunsThroughput } from "./runs-throughput.ts";
+import { benchScheduler } from "./scheduler.ts";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const benches: Record<string, () => Promise<void>> = {
   "event-store": benchEventStore,
   "projection-lag": benchProjectionLag,
+  scheduler: benchScheduler,
+  "runs-throughput": benchRunsThroughput,
 };
 
 const chosen = process.argv.slice(2);

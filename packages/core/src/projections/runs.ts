@@ -2,15 +2,17 @@
  * The "runs" projection: one row of `runs` per run stream `<tenant>/run/<runId>` and one row
  * of `run_attempts` per attempt (migration 0003_runs_and_schedules). It also raises
  * `schedules.last_fire_at` to the fire time of every scheduled or catch-up run and every
- * skipped fire, so the schedule state can be rebuilt from events alone.
+ * skipped fire (moving a `next_fire_at` it passes), so the schedule state can be rebuilt from
+ * events alone.
  *
  * Like the jobs projection it relies on the projector's position guard (each event once, in
  * stream order). The events that open a run (RunQueued of attempt 1, RunSkipped) upsert the
  * row: they replace the scheduler's provisional row, and a rebuild starts over cleanly.
  */
-import { type DecodedEvent, type EventType, parseStreamId } from "@jobledger/events";
+import { type DecodedEvent, type EventType, parseStreamId, type ScheduleSpec } from "@jobledger/events";
 import type pg from "pg";
 import type { Projection } from "../adapters/postgres/projector.ts";
+import { nextFireOf } from "./schedules.ts";
 
 const RUN_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   "RunQueued",
@@ -242,12 +244,47 @@ async function openRun(client: pg.PoolClient, values: unknown[]): Promise<void> 
   );
 }
 
-/** Raises the job's `schedules.last_fire_at` to `fireAt` (no row yet: the schedules projection reads runs). */
+/**
+ * Raises the job's `schedules.last_fire_at` to `fireAt` (no row yet: the schedules projection
+ * reads runs when JobCreated lands). When that passes the row's `next_fire_at`, the next fire
+ * moves to the first one after `fireAt`, as the tick that handled the fire would have set it:
+ * so `next_fire_at` stays the first fire after max(last schedule-setting event, last fire),
+ * whatever order the job's and its runs' streams are projected in.
+ */
 async function raiseLastFire(client: pg.PoolClient, tenant: string, jobId: string, fireAt: string) {
+  const fire = new Date(fireAt);
+  const result = await client.query<{
+    schedule: ScheduleSpec;
+    anchor: Date;
+    next_fire_at: Date | null;
+    last_fire_at: Date | null;
+  }>(
+    `SELECT schedule, anchor, next_fire_at, last_fire_at FROM schedules
+     WHERE tenant = $1 AND job_id = $2 FOR UPDATE`,
+    [tenant, jobId],
+  );
+  const row = result.rows[0];
+  if (!row || (row.last_fire_at !== null && row.last_fire_at >= fire)) return;
+  // paused or deleted (no next fire), or the next fire is still ahead: only the last fire moves
+  if (row.next_fire_at === null || row.next_fire_at > fire) {
+    await client.query(`UPDATE schedules SET last_fire_at = $3 WHERE tenant = $1 AND job_id = $2`, [
+      tenant,
+      jobId,
+      fire,
+    ]);
+    return;
+  }
+  let next: { nextFireAt: Date | null; nextDueAt: Date | null };
+  try {
+    next = nextFireOf(jobId, row.schedule, row.anchor, fire, null);
+  } catch (error) {
+    throw new Error(
+      `the schedule of job ${jobId} (tenant ${tenant}) has no computable fire after ${fireAt}: ${String(error)}`,
+    );
+  }
   await client.query(
-    `UPDATE schedules SET last_fire_at = GREATEST(last_fire_at, $3::timestamptz)
-     WHERE tenant = $1 AND job_id = $2 AND (last_fire_at IS NULL OR last_fire_at < $3::timestamptz)`,
-    [tenant, jobId, fireAt],
+    `UPDATE schedules SET last_fire_at = $3, next_fire_at = $4, next_due_at = $5 WHERE tenant = $1 AND job_id = $2`,
+    [tenant, jobId, fire, next.nextFireAt, next.nextDueAt],
   );
 }
 

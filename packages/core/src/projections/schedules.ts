@@ -7,11 +7,12 @@
  * `next_fire_at` is computed from event times only (never the wall clock), as the first fire
  * strictly after max(event time, last_fire_at), on JobCreated, on a JobUpdated that changes
  * the schedule, and on JobResumed; pause and delete clear it. Between events the scheduler
- * tick owns next_fire_at, next_due_at, last_fire_at and buffered_fire_at. `next_due_at` is
+ * tick owns next_fire_at, next_due_at, last_fire_at and buffered_fire_at; the runs projection
+ * raises last_fire_at for each fire it sees and moves a next_fire_at the fire reached, so the
+ * row does not depend on the order job and run streams are projected in. `next_due_at` is
  * next_fire_at plus the fire's deterministic jitter.
  */
 import type { DecodedEvent, EventType, JobDefinition, ScheduleSpec } from "@jobledger/events";
-import type pg from "pg";
 import type { Projection } from "../adapters/postgres/projector.ts";
 import { dueAt, nextFireAfter } from "../domain/schedule/index.ts";
 import { jobIdOf } from "./jobs.ts";
