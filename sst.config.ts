@@ -1,36 +1,46 @@
 /// <reference path="./.sst/platform/config.d.ts" />
 /**
- * Jobledger on AWS. Deploy with `npx sst deploy --stage <name>` (needs AWS credentials; not
- * exercised on the development machines). Modules in `stacks/` declare the pieces.
+ * Jobledger on AWS. Deploy a stage with `npx sst secret set SigningMasterKey <key> --stage <name>`
+ * then `npx sst deploy --stage <name>` (needs AWS credentials; not exercised on the development
+ * machines or in CI, which check the stacks offline: see docs/deploy.md). The modules in
+ * `stacks/` declare the pieces; `stacks/settings.ts` holds what a stage may tune.
  */
 export default $config({
   app(input) {
     return {
       name: "jobledger",
       removal: input?.stage === "production" ? "retain" : "remove",
+      protect: input?.stage === "production",
       home: "aws",
+      providers: { aws: { version: "7.20.0" } },
     };
   },
   async run() {
-    const { eventStore } = await import("./stacks/event-store");
-    const { stream, table, idempotency } = eventStore();
-    const environment = {
-      JOBLEDGER_STAGE: $app.stage,
-      JOBLEDGER_EVENTS_TABLE: table.name,
-      JOBLEDGER_IDEMPOTENCY_TABLE: idempotency.name,
-      JOBLEDGER_STREAM_NAME: stream.name,
-      JOBLEDGER_CHANGE_FEED: "native",
+    const { stackSettings } = await import("./stacks/settings.ts");
+    const { eventStore } = await import("./stacks/event-store.ts");
+    const { network } = await import("./stacks/network.ts");
+    const { lake } = await import("./stacks/lake.ts");
+    const { functions } = await import("./stacks/functions.ts");
+    const { alarms } = await import("./stacks/alarms.ts");
+    const { webConsole } = await import("./stacks/console.ts");
+
+    const settings = stackSettings($app.stage, process.env);
+    const signingMasterKey = new sst.Secret("SigningMasterKey");
+    const store = eventStore(settings);
+    const net = network(settings);
+    const analytics = lake();
+    const fns = functions({ settings, store, net, signingMasterKey });
+    const monitoring = alarms(settings, fns);
+    const webApp = webConsole(process.cwd(), fns.httpApi.url);
+
+    return {
+      api: fns.httpApi.url,
+      console: webApp?.url,
+      eventsTable: store.table.name,
+      stream: store.stream.name,
+      lakeBucket: analytics.bucket.name,
+      athenaWorkgroup: analytics.workgroup.name,
+      alarmTopic: monitoring.topic.arn,
     };
-    const api = new sst.aws.Function("Api", {
-      handler: "packages/functions/src/handlers/api.handler",
-      runtime: "nodejs20.x",
-      url: true,
-      link: [table, idempotency],
-      environment,
-      copyFiles: [{ from: "packages/core/src/adapters/postgres/migrations", to: "migrations" }],
-    });
-    // The projector and runner subscriptions, Postgres, Redis, the lake and alarms come with
-    // the infrastructure issue; see stacks/README.md.
-    return { api: api.url };
   },
 });

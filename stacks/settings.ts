@@ -1,0 +1,119 @@
+/**
+ * Deploy-time settings of a stage: pure, read from the stage name and the environment of the
+ * `sst deploy` process (never from the functions' runtime environment). Everything tunable
+ * about the infrastructure lives here, with the defaults docs/deploy.md explains.
+ */
+
+type Env = Record<string, string | undefined>;
+
+/** One Kinesis consumer's event source mapping settings. */
+export interface ConsumerSettings {
+  /** records per invocation (Kinesis: 1 to 10,000) */
+  batchSize: number;
+  /** concurrent batches per shard (1 to 10); order per partition key is kept either way */
+  parallelizationFactor: number;
+  /** how long Lambda gathers records before invoking, in seconds (0 to 300) */
+  maximumBatchingWindowInSeconds: number;
+  /** retries of a failing batch before its records go to the on-failure destination */
+  maximumRetryAttempts: number;
+  /** records older than this are sent to the on-failure destination unprocessed */
+  maximumRecordAgeInSeconds: number;
+  /** the function's timeout in seconds */
+  timeoutSeconds: number;
+  memoryMb: number;
+}
+
+export interface StackSettings {
+  stage: string;
+  production: boolean;
+  kinesis: { mode: "ON_DEMAND" } | { mode: "PROVISIONED"; shardCount: number };
+  /** hours a record stays on the stream (24 to 8760) */
+  streamRetentionHours: number;
+  /** "managed": one NAT gateway per AZ; "ec2": fck-nat t4g.nano instances (about 10x cheaper) */
+  nat: "managed" | "ec2";
+  postgres: { instance: string; storage: `${number} GB`; multiAz: boolean; proxy: boolean };
+  redis: { instance: string };
+  consumers: { postgresProjector: ConsumerSettings; runner: ConsumerSettings };
+  /** alarm when a consumer's oldest unprocessed record is older than this (milliseconds) */
+  iteratorAgeAlarmMs: number;
+  /** e-mail address subscribed to the alarm topic, if any */
+  alarmEmail: string | undefined;
+  /** hosts, host:port pairs or CIDRs jobs may target despite the SSRF rules (JOBLEDGER_TARGET_ALLOWLIST) */
+  targetAllowList: string | undefined;
+  /** days the functions' logs are kept */
+  logRetention: "1 week" | "1 month" | "3 months";
+}
+
+export class StackSettingsError extends Error {
+  override readonly name = "StackSettingsError";
+}
+
+function intFrom(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new StackSettingsError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/**
+ * The settings of `stage`. Variables (all optional): `JOBLEDGER_KINESIS_SHARDS` (a number
+ * switches the stream to provisioned mode), `JOBLEDGER_NAT` (`managed`|`ec2`),
+ * `JOBLEDGER_DB_INSTANCE`, `JOBLEDGER_REDIS_INSTANCE`, `JOBLEDGER_RUNNER_BATCH`,
+ * `JOBLEDGER_RUNNER_PARALLELIZATION`, `JOBLEDGER_PROJECTOR_BATCH`,
+ * `JOBLEDGER_PROJECTOR_PARALLELIZATION`, `JOBLEDGER_ALARM_EMAIL`, `JOBLEDGER_TARGET_ALLOWLIST`.
+ */
+export function stackSettings(stage: string, env: Env = {}): StackSettings {
+  const production = stage === "production";
+  const shards = env.JOBLEDGER_KINESIS_SHARDS;
+  const nat = env.JOBLEDGER_NAT ?? (production ? "managed" : "ec2");
+  if (nat !== "managed" && nat !== "ec2") {
+    throw new StackSettingsError(`JOBLEDGER_NAT must be "managed" or "ec2", got "${nat}"`);
+  }
+  return {
+    stage,
+    production,
+    kinesis:
+      shards === undefined || shards === ""
+        ? { mode: "ON_DEMAND" }
+        : { mode: "PROVISIONED", shardCount: intFrom(env, "JOBLEDGER_KINESIS_SHARDS", 1, 1, 10_000) },
+    // beyond 24 h retention is billed (per GB on demand, per shard-hour provisioned)
+    streamRetentionHours: production ? 168 : 24,
+    nat,
+    postgres: {
+      instance: env.JOBLEDGER_DB_INSTANCE ?? (production ? "m7g.large" : "t4g.micro"),
+      storage: production ? "100 GB" : "20 GB",
+      multiAz: production,
+      // a proxy pools the connections of many concurrent Lambda instances
+      proxy: production,
+    },
+    redis: { instance: env.JOBLEDGER_REDIS_INSTANCE ?? (production ? "m7g.large" : "t4g.micro") },
+    consumers: {
+      postgresProjector: {
+        batchSize: intFrom(env, "JOBLEDGER_PROJECTOR_BATCH", 500, 1, 10_000),
+        parallelizationFactor: intFrom(env, "JOBLEDGER_PROJECTOR_PARALLELIZATION", 2, 1, 10),
+        maximumBatchingWindowInSeconds: 1,
+        maximumRetryAttempts: 10,
+        maximumRecordAgeInSeconds: 24 * 3600,
+        timeoutSeconds: 60,
+        memoryMb: 1024,
+      },
+      runner: {
+        // small batches: each record may be an HTTP call of up to the job's timeout
+        batchSize: intFrom(env, "JOBLEDGER_RUNNER_BATCH", 50, 1, 10_000),
+        parallelizationFactor: intFrom(env, "JOBLEDGER_RUNNER_PARALLELIZATION", 10, 1, 10),
+        maximumBatchingWindowInSeconds: 0,
+        maximumRetryAttempts: 5,
+        maximumRecordAgeInSeconds: 6 * 3600,
+        timeoutSeconds: 300,
+        memoryMb: 1024,
+      },
+    },
+    iteratorAgeAlarmMs: 60_000,
+    alarmEmail: env.JOBLEDGER_ALARM_EMAIL || undefined,
+    targetAllowList: env.JOBLEDGER_TARGET_ALLOWLIST || undefined,
+    logRetention: production ? "3 months" : "1 week",
+  };
+}
