@@ -19,6 +19,7 @@ export { currentSchemaVersion, eventTypes, isEventType, schemaRegistry } from ".
 export { fingerprintHex, rabinFingerprint } from "./rabin.ts";
 export type { ReadResult, SchemaEntry, SchemaFamily, SchemaVersion, Upcaster } from "./registry.ts";
 export { SchemaRegistry } from "./registry.ts";
+export { JOB_FIELDS } from "./schemas/job-updated.ts";
 export { SINGLE_OBJECT_HEADER_LENGTH, SINGLE_OBJECT_MARKER } from "./single-object.ts";
 export type { StreamIdParts } from "./stream-id.ts";
 export { parseStreamId, streamIdOf } from "./stream-id.ts";

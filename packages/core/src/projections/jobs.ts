@@ -7,14 +7,9 @@
 import { type DecodedEvent, type EventType, type JobDefinition, parseStreamId } from "@jobledger/events";
 import type pg from "pg";
 import type { Projection } from "../adapters/postgres/projector.ts";
+import { JOB_EVENT_TYPES } from "../domain/job/aggregate.ts";
 
-const JOB_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
-  "JobCreated",
-  "JobUpdated",
-  "JobPaused",
-  "JobResumed",
-  "JobDeleted",
-]);
+const HANDLED: ReadonlySet<EventType> = new Set<EventType>(JOB_EVENT_TYPES);
 
 /** The job id of an event on `<tenant>/job/<jobId>`; the tenant must be the event's own. */
 export function jobIdOf(event: Pick<DecodedEvent, "streamId" | "tenant" | "type">): string {
@@ -29,7 +24,7 @@ export function jobIdOf(event: Pick<DecodedEvent, "streamId" | "tenant" | "type"
 
 export const jobsProjection: Projection = {
   name: "jobs",
-  handles: (type) => JOB_EVENT_TYPES.has(type),
+  handles: (type) => HANDLED.has(type),
   async apply(client, event) {
     const jobId = jobIdOf(event);
     const common = [event.tenant, jobId, event.version, event.occurredAt, event.actor];

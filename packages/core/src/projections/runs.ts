@@ -12,21 +12,10 @@
 import { type DecodedEvent, type EventType, parseStreamId, type ScheduleSpec } from "@jobledger/events";
 import type pg from "pg";
 import type { Projection } from "../adapters/postgres/projector.ts";
+import { RUN_EVENT_TYPES } from "../domain/run/aggregate.ts";
 import { nextFireOf } from "./schedules.ts";
 
-const RUN_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
-  "RunQueued",
-  "AttemptStarted",
-  "AttemptSucceeded",
-  "AttemptFailed",
-  "AttemptTimedOut",
-  "RetryScheduled",
-  "RunSucceeded",
-  "RunDeadLettered",
-  "RunCancelled",
-  "RunRedriven",
-  "RunSkipped",
-]);
+const HANDLED: ReadonlySet<EventType> = new Set<EventType>(RUN_EVENT_TYPES);
 
 /** The run id of an event on `<tenant>/run/<runId>`; the tenant must be the event's own. */
 export function runIdOf(event: Pick<DecodedEvent, "streamId" | "tenant" | "type">): string {
@@ -48,7 +37,7 @@ type Event<T extends EventType> = DecodedEvent<T>;
 
 export const runsProjection: Projection = {
   name: "runs",
-  handles: (type) => RUN_EVENT_TYPES.has(type),
+  handles: (type) => HANDLED.has(type),
   async apply(client, event) {
     const runId = runIdOf(event);
     const key = [event.tenant, runId, event.version, event.occurredAt];

@@ -14,16 +14,11 @@
  */
 import type { DecodedEvent, EventType, JobDefinition, ScheduleSpec } from "@jobledger/events";
 import type { Projection } from "../adapters/postgres/projector.ts";
+import { JOB_EVENT_TYPES } from "../domain/job/aggregate.ts";
 import { dueAt, nextFireAfter } from "../domain/schedule/index.ts";
 import { jobIdOf } from "./jobs.ts";
 
-const JOB_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
-  "JobCreated",
-  "JobUpdated",
-  "JobPaused",
-  "JobResumed",
-  "JobDeleted",
-]);
+const HANDLED: ReadonlySet<EventType> = new Set<EventType>(JOB_EVENT_TYPES);
 
 /** The definition fields this projection keeps, and their columns. */
 const COLUMN_OF = {
@@ -65,7 +60,7 @@ interface StoredSchedule {
 
 export const schedulesProjection: Projection = {
   name: "schedules",
-  handles: (type) => JOB_EVENT_TYPES.has(type),
+  handles: (type) => HANDLED.has(type),
   async apply(client, event) {
     const jobId = jobIdOf(event);
     const { tenant } = event;

@@ -1,5 +1,6 @@
 /** Response shapes of the API, as zod schemas that also document them in OpenAPI. */
 import { z } from "@hono/zod-openapi";
+import { RUN_STATUSES } from "@jobledger/core/domain/run/aggregate";
 
 const HttpRequestSpec = z
   .object({
@@ -105,15 +106,7 @@ export const RunSummary = z
   .object({
     runId: z.string(),
     jobId: z.string(),
-    status: z.enum([
-      "queued",
-      "running",
-      "retry-scheduled",
-      "succeeded",
-      "dead-lettered",
-      "cancelled",
-      "skipped",
-    ]),
+    status: z.enum(RUN_STATUSES),
     trigger: z.enum(["schedule", "catch-up", "manual", "retry", "redrive"]),
     scheduledFor: iso.nullable(),
     dueAt: iso.nullable(),

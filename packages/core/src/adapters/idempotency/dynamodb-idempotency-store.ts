@@ -3,12 +3,7 @@
  * Items carry `expiresAt` (epoch seconds) for DynamoDB TTL on AWS; expiry is also checked on
  * read, because the local stand-in does not expire items.
  */
-import {
-  ConditionalCheckFailedException,
-  CreateTableCommand,
-  type DynamoDBClient,
-  ResourceInUseException,
-} from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -17,6 +12,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from "../../ports/idempotency.ts";
+import { ensureTable } from "../dynamodb/event-store-table.ts";
 
 export interface DynamoIdempotencyOptions {
   doc: DynamoDBDocumentClient;
@@ -93,17 +89,11 @@ export function createDynamoIdempotencyStore(options: DynamoIdempotencyOptions):
 }
 
 /** Creates the table when missing (local runtime and tests; on AWS the infrastructure does). */
-export async function ensureIdempotencyTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
-  }
+export function ensureIdempotencyTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  return ensureTable(client, {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+  });
 }

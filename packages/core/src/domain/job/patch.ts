@@ -6,21 +6,11 @@
  * the caller validates it whole.
  */
 import { isDeepStrictEqual } from "node:util";
-import type { JobDefinition, JobField, JobUpdatedData } from "@jobledger/events";
+import { JOB_FIELDS, type JobDefinition, type JobField, type JobUpdatedData } from "@jobledger/events";
 import type { JobPatch } from "./definition.ts";
 
-/** Every field of a definition, in the order they are reported. */
-export const JOB_FIELDS: readonly JobField[] = [
-  "name",
-  "description",
-  "request",
-  "schedule",
-  "retry",
-  "overlap",
-  "tags",
-  "concurrency",
-  "catchUp",
-];
+/** Every field of a definition, in the order they are reported (the schema's order). */
+export { JOB_FIELDS };
 
 /** Fields whose value may be null (cleared); the others always hold a value. */
 const NULLABLE_FIELDS: ReadonlySet<JobField> = new Set(["description", "concurrency"]);

@@ -33,14 +33,16 @@ import { type AttemptOutcome, type FailedAttempt, failureWithoutResponse } from 
 import { decideRetry } from "./retry-policy.ts";
 import { parseRunStreamId } from "./run-id.ts";
 
-export type RunStatus =
-  | "queued"
-  | "running"
-  | "retry-scheduled"
-  | "succeeded"
-  | "dead-lettered"
-  | "cancelled"
-  | "skipped";
+export const RUN_STATUSES = [
+  "queued",
+  "running",
+  "retry-scheduled",
+  "succeeded",
+  "dead-lettered",
+  "cancelled",
+  "skipped",
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Statuses a run never leaves. */
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ["succeeded", "cancelled", "skipped"];

@@ -5,6 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { RunCommandResult } from "@jobledger/core/application/run-commands";
+import { RUN_STATUSES } from "@jobledger/core/domain/run/aggregate";
 import type { Context } from "hono";
 import { v7 as uuidv7 } from "uuid";
 import type { Api } from "../app.ts";
@@ -19,16 +20,6 @@ const uuid = (name: string) =>
     .string()
     .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, `${name} must be a UUID`)
     .openapi({ param: { name, in: "path" } });
-
-const RUN_STATUSES = [
-  "queued",
-  "running",
-  "retry-scheduled",
-  "succeeded",
-  "dead-lettered",
-  "cancelled",
-  "skipped",
-] as const;
 
 const ListQuery = z.object({
   jobId: z.string().uuid().optional(),
