@@ -65,6 +65,11 @@ export interface Services {
   runner: Runner;
   /** the runner as a Lambda Kinesis handler (waits for the attempts it started) */
   runnerHandler: StreamConsumerHandler;
+  /**
+   * Every consumer of the change feed, by name: locally one poller each, on AWS one Lambda
+   * event source mapping each. A read model or worker joins the system by being listed here.
+   */
+  consumers: { name: string; handler: StreamConsumerHandler }[];
   close(): Promise<void>;
 }
 
@@ -202,6 +207,10 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     scheduler,
     runner,
     runnerHandler,
+    consumers: [
+      { name: "postgres-projector", handler: postgresProjectorHandler },
+      { name: "runner", handler: runnerHandler },
+    ],
     async close() {
       await relay?.stop();
       await database.close();

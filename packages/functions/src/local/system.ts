@@ -99,26 +99,19 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     await services.relay?.start();
 
     const checkpoints = new DynamoCheckpointStore(services.dynamo.doc, config.dynamodb.checkpointsTable);
-    pollers.push(
-      new KinesisPoller({
-        kinesis: services.kinesis,
-        streamName: config.kinesis.streamName,
-        consumerName: "postgres-projector",
-        handler: services.postgresProjectorHandler,
-        checkpoints,
-        region: config.region,
-        logger: logger.child({ component: "poller", consumer: "postgres-projector" }),
-      }),
-      new KinesisPoller({
-        kinesis: services.kinesis,
-        streamName: config.kinesis.streamName,
-        consumerName: "runner",
-        handler: services.runnerHandler,
-        checkpoints,
-        region: config.region,
-        logger: logger.child({ component: "poller", consumer: "runner" }),
-      }),
-    );
+    for (const consumer of services.consumers) {
+      pollers.push(
+        new KinesisPoller({
+          kinesis: services.kinesis,
+          streamName: config.kinesis.streamName,
+          consumerName: consumer.name,
+          handler: consumer.handler,
+          checkpoints,
+          region: config.region,
+          logger: logger.child({ component: "poller", consumer: consumer.name }),
+        }),
+      );
+    }
     await Promise.all(pollers.map((p) => p.start()));
 
     const tick = () => services.scheduler.tick();
