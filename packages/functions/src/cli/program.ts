@@ -29,7 +29,9 @@ export async function runProgram(program: Command, argv: string[]): Promise<numb
       process.stderr.write(`jobledger: ${error.message}\n`);
       return 2;
     }
-    process.stderr.write(`jobledger: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `jobledger: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 1;
   }
 }
