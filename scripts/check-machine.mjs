@@ -35,6 +35,8 @@ if (!existsSync(CHROMIUM))
   missing.push(`Chromium is not at ${CHROMIUM} — install Debian's package: apt-get install -y chromium`);
 
 if (missing.length > 0) {
-  process.stderr.write(`The test suite needs these on this machine:\n${missing.map((m) => `  - ${m}`).join("\n")}\n`);
+  process.stderr.write(
+    `The test suite needs these on this machine:\n${missing.map((m) => `  - ${m}`).join("\n")}\n`,
+  );
   process.exit(1);
 }
