@@ -21,7 +21,10 @@ export default $config({
     const { network } = await import("./stacks/network.ts");
     const { lake } = await import("./stacks/lake.ts");
     const { functions } = await import("./stacks/functions.ts");
+    const { auth } = await import("./stacks/auth.ts");
+    const { notificationChannels } = await import("./stacks/notifications.ts");
     const { alarms } = await import("./stacks/alarms.ts");
+    const { dashboard } = await import("./stacks/dashboard.ts");
     const { webConsole } = await import("./stacks/console.ts");
 
     const settings = stackSettings($app.stage, process.env);
@@ -29,8 +32,11 @@ export default $config({
     const store = eventStore(settings);
     const net = network(settings);
     const analytics = lake();
-    const fns = functions({ settings, store, net, signingMasterKey });
+    const users = auth(settings);
+    const channels = notificationChannels(settings);
+    const fns = functions({ settings, store, net, signingMasterKey, users, channels, analytics });
     const monitoring = alarms(settings, fns);
+    const board = dashboard(fns, monitoring.alarms);
     const webApp = webConsole(process.cwd(), fns.httpApi.url);
 
     return {
@@ -38,9 +44,13 @@ export default $config({
       console: webApp?.url,
       eventsTable: store.table.name,
       stream: store.stream.name,
+      userPool: users.userPool.id,
+      userPoolClient: users.client.id,
+      integrationBus: channels.eventBus.name,
       lakeBucket: analytics.bucket.name,
       athenaWorkgroup: analytics.workgroup.name,
       alarmTopic: monitoring.topic.arn,
+      dashboard: board.name,
     };
   },
 });

@@ -3,7 +3,9 @@
  * beside a baseline measured in the same run. Record results in docs/benchmarks.md.
  */
 import { benchEventStore } from "./event-store.ts";
+import { benchLake } from "./lake.ts";
 import { benchProjectionLag } from "./projection-lag.ts";
+import { benchRebuild } from "./rebuild.ts";
 import { benchRunsThroughput } from "./runs-throughput.ts";
 import { benchScheduler } from "./scheduler.ts";
 
@@ -14,6 +16,8 @@ const benches: Record<string, () => Promise<void>> = {
   "projection-lag": benchProjectionLag,
   scheduler: benchScheduler,
   "runs-throughput": benchRunsThroughput,
+  rebuild: benchRebuild,
+  lake: benchLake,
 };
 
 const chosen = process.argv.slice(2);

@@ -2,10 +2,11 @@
 /**
  * The event store table (one item per commit, docs/adr/0001), the Kinesis stream it feeds
  * natively (Kinesis Data Streams for DynamoDB, docs/adr/0002), and the other DynamoDB tables
- * the functions use: idempotency keys and the shared per-host rate limits. Every table and
- * the stream are encrypted with KMS keys; the key schemas match the ones the code creates
- * locally (`eventStoreTableSchema`, `hostRateLimitTableDefinition`), which the stack test
- * checks.
+ * the functions use: idempotency keys, the shared per-host rate limits, API keys (hashes only)
+ * and the notifier's table (preferences, job outcomes, delivery log). Every table and the
+ * stream are encrypted with KMS keys; the key schemas match the ones the code creates locally
+ * (`eventStoreTableSchema`, `hostRateLimitTableDefinition`, `ensureApiKeyTable`,
+ * `ensureNotificationsTable`), which the stack tests check.
  */
 import type { StackSettings } from "./settings.ts";
 
@@ -71,7 +72,23 @@ export function eventStore(settings: StackSettings) {
     },
   });
 
-  return { stream, table, streamingDestination, idempotency, hostRateLimits };
+  // one item per key, looked up by id; listed per tenant through `byTenant`
+  const apiKeys = new sst.aws.Dynamo("ApiKeys", {
+    fields: { pk: "string", tenant: "string" },
+    primaryIndex: { hashKey: "pk" },
+    globalIndexes: { byTenant: { hashKey: "tenant" } },
+    deletionProtection: settings.production,
+    transform: { table: kmsEncrypted },
+  });
+
+  // ElectroDB single table: generic `pk`/`sk` keys, no secondary index
+  const notifications = new sst.aws.Dynamo("Notifications", {
+    fields: { pk: "string", sk: "string" },
+    primaryIndex: { hashKey: "pk", rangeKey: "sk" },
+    transform: { table: kmsEncrypted },
+  });
+
+  return { stream, table, streamingDestination, idempotency, hostRateLimits, apiKeys, notifications };
 }
 
 export type EventStoreResources = ReturnType<typeof eventStore>;

@@ -1,14 +1,18 @@
 /// <reference path="../.sst/platform/config.d.ts" />
 /**
  * The Lambda functions and what invokes them: the API behind an API Gateway HTTP API, the
- * Postgres projector and the runner as Kinesis event source mappings (batch size,
+ * Postgres projector, the runner, the Redis projector and the notifier as Kinesis event
+ * source mappings (batch size,
  * parallelization factor, bisect-on-error, partial batch responses, an SQS on-failure
  * destination each), and the scheduler tick on an EventBridge schedule every minute.
  * Every function gets the environment `packages/core/src/config.ts` reads and only the IAM
  * actions of its role (./permissions.ts).
  */
+import type { AuthResources } from "./auth.ts";
 import type { EventStoreResources } from "./event-store.ts";
+import type { LakeResources } from "./lake.ts";
 import type { NetworkResources } from "./network.ts";
+import type { NotificationChannelResources } from "./notifications.ts";
 import { type FunctionRole, functionPermissions, type PermissionStatement } from "./permissions.ts";
 import type { ConsumerSettings, StackSettings } from "./settings.ts";
 
@@ -18,6 +22,8 @@ export const handlers = {
   postgresProjector: "packages/functions/src/handlers/postgres-projector.handler",
   runner: "packages/functions/src/handlers/runner.handler",
   schedulerTick: "packages/functions/src/handlers/scheduler-tick.handler",
+  redisProjector: "packages/functions/src/handlers/redis-projector.handler",
+  notifier: "packages/functions/src/handlers/notifier.handler",
 } as const satisfies Record<FunctionRole, string>;
 
 /** Where the Postgres migrations live in the repository. */
@@ -37,16 +43,23 @@ interface Deps {
   store: EventStoreResources;
   net: NetworkResources;
   signingMasterKey: sst.Secret;
+  users: AuthResources;
+  channels: NotificationChannelResources;
+  analytics: LakeResources;
 }
 
-export function functions({ settings, store, net, signingMasterKey }: Deps) {
+export function functions({ settings, store, net, signingMasterKey, users, channels, analytics }: Deps) {
   const environment: Record<string, $util.Input<string>> = {
     JOBLEDGER_STAGE: $app.stage,
     JOBLEDGER_CHANGE_FEED: "native",
     JOBLEDGER_EVENTS_TABLE: store.table.name,
     JOBLEDGER_IDEMPOTENCY_TABLE: store.idempotency.name,
     JOBLEDGER_HOST_RATE_LIMIT_TABLE: store.hostRateLimits.name,
+    JOBLEDGER_API_KEYS_TABLE: store.apiKeys.name,
+    JOBLEDGER_NOTIFICATIONS_TABLE: store.notifications.name,
     JOBLEDGER_STREAM_NAME: store.stream.name,
+    // only the API and the Redis projector use Redis (set below); the others skip connecting
+    REDIS_URL: "off",
     DATABASE_URL: net.databaseUrl,
     JOBLEDGER_SIGNING_MASTER_KEY: signingMasterKey.value,
     JOBLEDGER_TEST_TARGET_PORT: "off",
@@ -55,13 +68,30 @@ export function functions({ settings, store, net, signingMasterKey }: Deps) {
     ...(settings.targetAllowList ? { JOBLEDGER_TARGET_ALLOWLIST: settings.targetAllowList } : {}),
   };
 
+  const region = aws.getRegionOutput().name;
+  const account = aws.getCallerIdentityOutput().accountId;
   const targets = {
     eventsTable: store.table.arn,
     eventsTableIndexes: $interpolate`${store.table.arn}/index/*`,
     idempotencyTable: store.idempotency.arn,
     hostRateLimitTable: store.hostRateLimits.arn,
     stream: store.stream.arn,
+    apiKeysTable: store.apiKeys.arn,
+    apiKeysTenantIndex: $interpolate`${store.apiKeys.arn}/index/byTenant`,
+    notificationsTable: store.notifications.arn,
+    emailIdentity: channels.emailIdentity.arn,
+    eventBus: channels.eventBus.arn,
+    lakeBucket: analytics.bucket.arn,
+    lakeObjects: $interpolate`${analytics.bucket.arn}/*`,
+    athenaWorkgroup: analytics.workgroup.arn,
+    athenaResultsBucket: analytics.results.arn,
+    athenaResultsObjects: $interpolate`${analytics.results.arn}/*`,
+    glueCatalog: $interpolate`arn:aws:glue:${region}:${account}:catalog`,
+    glueDatabase: analytics.database.arn,
+    glueTables: [analytics.eventsTable.arn, analytics.runsTable.arn],
   };
+  /** the live read model: the ElastiCache (Valkey) primary, TLS (`rediss://`) with its auth token */
+  const redis = { REDIS_URL: net.redisUrl };
 
   const fn = (
     name: string,
@@ -95,17 +125,34 @@ export function functions({ settings, store, net, signingMasterKey }: Deps) {
   const api = fn("ApiFunction", "api", {
     timeoutSeconds: 29,
     memoryMb: 1024,
-    extraEnvironment: { JOBLEDGER_PUBLIC_URL: httpApi.url },
+    extraEnvironment: {
+      JOBLEDGER_PUBLIC_URL: httpApi.url,
+      ...redis,
+      // people: ID tokens of the Cognito user pool (services use API keys)
+      JOBLEDGER_JWKS_URL: users.jwksUrl,
+      JOBLEDGER_JWT_ISSUER: users.issuer,
+      JOBLEDGER_JWT_AUDIENCE: users.audience,
+      ...(settings.consoleOrigin ? { JOBLEDGER_CONSOLE_ORIGIN: settings.consoleOrigin } : {}),
+      // analytics: Athena over the lake's Glue tables (DuckDB is the local engine)
+      JOBLEDGER_ANALYTICS_ENGINE: "athena",
+      JOBLEDGER_ATHENA_DATABASE: analytics.database.name,
+      JOBLEDGER_ATHENA_WORKGROUP: analytics.workgroup.name,
+    },
   });
   httpApi.route("$default", api.arn);
 
   // the stream's consumers, each with its own on-failure queue
-  const consumer = (name: string, role: FunctionRole, consumerSettings: ConsumerSettings) => {
+  const consumer = (
+    name: string,
+    role: FunctionRole,
+    consumerSettings: ConsumerSettings,
+    extraEnvironment: Record<string, $util.Input<string>> = {},
+  ) => {
     const deadLetters = new aws.sqs.Queue(`${name}DeadLetters`, {
       sqsManagedSseEnabled: true,
       messageRetentionSeconds: 14 * 24 * 3600,
     });
-    const handler = fn(name, role, consumerSettings, [
+    const handler = fn(name, role, { ...consumerSettings, extraEnvironment }, [
       { actions: ["sqs:SendMessage"], resources: [deadLetters.arn] },
     ]);
     store.stream.subscribe(name, handler.arn, {
@@ -131,12 +178,23 @@ export function functions({ settings, store, net, signingMasterKey }: Deps) {
     settings.consumers.postgresProjector,
   );
   const runner = consumer("Runner", "runner", settings.consumers.runner);
+  const redisProjector = consumer(
+    "RedisProjector",
+    "redisProjector",
+    settings.consumers.redisProjector,
+    redis,
+  );
+  const notifier = consumer("Notifier", "notifier", settings.consumers.notifier, {
+    JOBLEDGER_EMAIL_FROM: channels.emailFrom,
+    JOBLEDGER_EVENT_BUS: channels.eventBus.name,
+    ...(settings.consoleOrigin ? { JOBLEDGER_CONSOLE_URL: settings.consoleOrigin } : {}),
+  });
 
   // the scheduler: EventBridge invokes the tick every minute; it ticks each second inside
   const schedulerTick = fn("SchedulerTick", "schedulerTick", { timeoutSeconds: 60, memoryMb: 256 });
   const cron = new sst.aws.Cron("SchedulerSchedule", { function: schedulerTick, schedule: "rate(1 minute)" });
 
-  return { httpApi, api, postgresProjector, runner, schedulerTick, cron };
+  return { httpApi, api, postgresProjector, runner, redisProjector, notifier, schedulerTick, cron };
 }
 
 export type FunctionResources = ReturnType<typeof functions>;

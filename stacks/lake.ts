@@ -13,26 +13,29 @@ export interface LakeColumn {
   comment?: string;
 }
 
-/** One row per event, every event type. */
+/**
+ * One row per event, every event type. `tenant` and `dt` are partitions (in the object path,
+ * not in the files): see `lakePartitionKeys`.
+ */
 export const eventColumns: LakeColumn[] = [
   { name: "event_id", type: "string" },
-  { name: "tenant", type: "string" },
   { name: "stream_id", type: "string" },
   { name: "version", type: "bigint", comment: "version of the event in its stream" },
   { name: "type", type: "string", comment: "event type, e.g. RunQueued" },
+  { name: "schema_version", type: "int", comment: "schema version of the payload as written" },
   { name: "occurred_at", type: "timestamp" },
+  { name: "actor", type: "string" },
   { name: "correlation_id", type: "string" },
   { name: "causation_id", type: "string" },
-  { name: "actor", type: "string" },
   { name: "payload", type: "string", comment: "the event payload as JSON" },
 ];
 
-/** One row per finished run. */
+/** One row per finished run (packages/core/src/projections/lake-rows.ts writes them). */
 export const runColumns: LakeColumn[] = [
   { name: "run_id", type: "string" },
-  { name: "tenant", type: "string" },
   { name: "job_id", type: "string" },
-  { name: "status", type: "string", comment: "succeeded, failed, cancelled, timed_out, ..." },
+  { name: "status", type: "string", comment: "succeeded, dead_lettered, cancelled, skipped" },
+  { name: "trigger", type: "string", comment: "schedule, catch-up, manual" },
   { name: "attempts", type: "int" },
   { name: "scheduled_at", type: "timestamp" },
   { name: "started_at", type: "timestamp" },
@@ -40,6 +43,13 @@ export const runColumns: LakeColumn[] = [
   { name: "duration_ms", type: "bigint" },
   { name: "http_status", type: "int" },
   { name: "error_class", type: "string" },
+  { name: "version", type: "bigint", comment: "stream version of the run's terminal event" },
+];
+
+/** Hive partitions of both tables, in path order: `<table>/tenant=<t>/dt=YYYY-MM-DD/`. */
+export const lakePartitionKeys: LakeColumn[] = [
+  { name: "tenant", type: "string" },
+  { name: "dt", type: "string" },
 ];
 
 const encryptedAes256 = (name: string, bucket: sst.aws.Bucket) =>
@@ -71,14 +81,16 @@ export function lake() {
         classification: "parquet",
         EXTERNAL: "TRUE",
         "projection.enabled": "true",
+        // the tenant is injected from the query's `tenant = '...'` (every query names one)
+        "projection.tenant.type": "injected",
         "projection.dt.type": "date",
         "projection.dt.format": "yyyy-MM-dd",
         "projection.dt.range": "2024-01-01,NOW",
         "projection.dt.interval": "1",
         "projection.dt.interval.unit": "DAYS",
-        "storage.location.template": $interpolate`s3://${bucket.name}/${name}/dt=\${dt}/`,
+        "storage.location.template": $interpolate`s3://${bucket.name}/${name}/tenant=\${tenant}/dt=\${dt}/`,
       },
-      partitionKeys: [{ name: "dt", type: "string" }],
+      partitionKeys: lakePartitionKeys,
       storageDescriptor: {
         location: $interpolate`s3://${bucket.name}/${name}/`,
         inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",

@@ -2,8 +2,10 @@
  * Least-privilege IAM statements of each function, as data. SST's built-in links grant
  * `dynamodb:*` on a linked table; these list the exact actions the code calls (see the
  * adapters in packages/core/src/adapters) on the exact resources, and nothing else: no
- * function may delete or scan the event store, only the API touches idempotency keys, only
- * the runner the host rate limits, and only the stream's consumers read the stream.
+ * function may delete or scan the event store, only the API touches idempotency keys and API
+ * keys, only the runner the host rate limits, only the stream's consumers read the stream,
+ * and only the notifier sends e-mail (as the one SES identity) or puts integration events
+ * (on the one bus).
  */
 
 export interface PermissionStatement<R> {
@@ -19,9 +21,35 @@ export interface PermissionTargets<R> {
   idempotencyTable: R;
   hostRateLimitTable: R;
   stream: R;
+  /** API keys (hash key `pk`) and its `byTenant` index, `<table arn>/index/byTenant` */
+  apiKeysTable: R;
+  apiKeysTenantIndex: R;
+  /** notification preferences, job outcomes and the delivery log (`pk`/`sk`, ElectroDB) */
+  notificationsTable: R;
+  /** the SES identity notification e-mails are sent as */
+  emailIdentity: R;
+  /** the EventBridge bus of integration events */
+  eventBus: R;
+  /** the analytics lake (stacks/lake.ts): its bucket and `<bucket arn>/*` */
+  lakeBucket: R;
+  lakeObjects: R;
+  /** Athena's workgroup, its results bucket and `<bucket arn>/*` */
+  athenaWorkgroup: R;
+  athenaResultsBucket: R;
+  athenaResultsObjects: R;
+  /** the Glue catalog, the lake's database and its two tables */
+  glueCatalog: R;
+  glueDatabase: R;
+  glueTables: R[];
 }
 
-export type FunctionRole = "api" | "postgresProjector" | "runner" | "schedulerTick";
+export type FunctionRole =
+  | "api"
+  | "postgresProjector"
+  | "runner"
+  | "schedulerTick"
+  | "redisProjector"
+  | "notifier";
 
 /** Actions a Lambda event source mapping needs on the Kinesis stream of its function. */
 export const kinesisConsumerActions = [
@@ -50,6 +78,35 @@ export function functionPermissions<R>(
           actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
           resources: [t.idempotencyTable],
         },
+        // create, look up (on every request), revoke and list API keys
+        {
+          actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+          resources: [t.apiKeysTable],
+        },
+        { actions: ["dynamodb:Query"], resources: [t.apiKeysTenantIndex] },
+        // notification preferences (create, read, replace, delete, list) and the delivery log
+        {
+          actions: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+          resources: [t.notificationsTable],
+        },
+        // analytics: Athena queries over the lake (read only), results written to their bucket
+        {
+          actions: ["athena:GetQueryExecution", "athena:GetQueryResults", "athena:StartQueryExecution"],
+          resources: [t.athenaWorkgroup],
+        },
+        {
+          actions: ["glue:GetDatabase", "glue:GetTable"],
+          resources: [t.glueCatalog, t.glueDatabase, ...t.glueTables],
+        },
+        {
+          actions: ["s3:GetBucketLocation", "s3:ListBucket"],
+          resources: [t.lakeBucket, t.athenaResultsBucket],
+        },
+        { actions: ["s3:GetObject"], resources: [t.lakeObjects] },
+        {
+          actions: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+          resources: [t.athenaResultsObjects],
+        },
       ];
     case "postgresProjector":
       // fills gaps by reading the event store; writes only to Postgres
@@ -65,5 +122,24 @@ export function functionPermissions<R>(
       ];
     case "schedulerTick":
       return [{ actions: appendAndRead, resources: [t.eventsTable] }];
+    case "redisProjector":
+      // fills gaps by reading the event store; writes only to Redis
+      return [
+        { actions: ["dynamodb:Query"], resources: [t.eventsTable] },
+        { actions: kinesisConsumerActions, resources: [t.stream] },
+      ];
+    case "notifier":
+      return [
+        // appends NotificationSent/NotificationFailed to its own streams, reads them first
+        { actions: appendAndRead, resources: [t.eventsTable] },
+        // reads preferences and job outcomes, saves outcomes and the delivery log
+        {
+          actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+          resources: [t.notificationsTable],
+        },
+        { actions: ["ses:SendEmail"], resources: [t.emailIdentity] },
+        { actions: ["events:PutEvents"], resources: [t.eventBus] },
+        { actions: kinesisConsumerActions, resources: [t.stream] },
+      ];
   }
 }

@@ -33,7 +33,20 @@ export interface StackSettings {
   nat: "managed" | "ec2";
   postgres: { instance: string; storage: `${number} GB`; multiAz: boolean; proxy: boolean };
   redis: { instance: string };
-  consumers: { postgresProjector: ConsumerSettings; runner: ConsumerSettings };
+  consumers: {
+    postgresProjector: ConsumerSettings;
+    runner: ConsumerSettings;
+    redisProjector: ConsumerSettings;
+    notifier: ConsumerSettings;
+  };
+  notifications: {
+    /** sender of notification e-mails (JOBLEDGER_EMAIL_FROM), e.g. `Jobledger <alerts@example.com>` */
+    emailFrom: string;
+    /** the SES identity (address or domain) the sender belongs to; the notifier may send as it only */
+    emailIdentity: string;
+  };
+  /** the console's origin, the only one the API's CORS allows (JOBLEDGER_CONSOLE_ORIGIN) */
+  consoleOrigin: string | undefined;
   /** alarm when a consumer's oldest unprocessed record is older than this (milliseconds) */
   iteratorAgeAlarmMs: number;
   /** e-mail address subscribed to the alarm topic, if any */
@@ -63,7 +76,10 @@ function intFrom(env: Env, name: string, fallback: number, min: number, max: num
  * switches the stream to provisioned mode), `JOBLEDGER_NAT` (`managed`|`ec2`),
  * `JOBLEDGER_DB_INSTANCE`, `JOBLEDGER_REDIS_INSTANCE`, `JOBLEDGER_RUNNER_BATCH`,
  * `JOBLEDGER_RUNNER_PARALLELIZATION`, `JOBLEDGER_PROJECTOR_BATCH`,
- * `JOBLEDGER_PROJECTOR_PARALLELIZATION`, `JOBLEDGER_ALARM_EMAIL`, `JOBLEDGER_TARGET_ALLOWLIST`.
+ * `JOBLEDGER_PROJECTOR_PARALLELIZATION`, `JOBLEDGER_REDIS_PROJECTOR_BATCH`,
+ * `JOBLEDGER_REDIS_PROJECTOR_PARALLELIZATION`, `JOBLEDGER_NOTIFIER_BATCH`,
+ * `JOBLEDGER_NOTIFIER_PARALLELIZATION`, `JOBLEDGER_ALARM_EMAIL`, `JOBLEDGER_TARGET_ALLOWLIST`,
+ * `JOBLEDGER_EMAIL_FROM`, `JOBLEDGER_EMAIL_IDENTITY`, `JOBLEDGER_CONSOLE_ORIGIN`.
  */
 export function stackSettings(stage: string, env: Env = {}): StackSettings {
   const production = stage === "production";
@@ -110,10 +126,58 @@ export function stackSettings(stage: string, env: Env = {}): StackSettings {
         timeoutSeconds: 300,
         memoryMb: 1024,
       },
+      redisProjector: {
+        // cheap per record (one Lua script per event): large batches, short timeout
+        batchSize: intFrom(env, "JOBLEDGER_REDIS_PROJECTOR_BATCH", 500, 1, 10_000),
+        parallelizationFactor: intFrom(env, "JOBLEDGER_REDIS_PROJECTOR_PARALLELIZATION", 2, 1, 10),
+        maximumBatchingWindowInSeconds: 1,
+        maximumRetryAttempts: 10,
+        // live status is worth little once old; a rebuild restores it
+        maximumRecordAgeInSeconds: 6 * 3600,
+        timeoutSeconds: 60,
+        memoryMb: 512,
+      },
+      notifier: {
+        // each record may mean several deliveries (e-mail, webhooks, push) with retries
+        batchSize: intFrom(env, "JOBLEDGER_NOTIFIER_BATCH", 100, 1, 10_000),
+        parallelizationFactor: intFrom(env, "JOBLEDGER_NOTIFIER_PARALLELIZATION", 2, 1, 10),
+        maximumBatchingWindowInSeconds: 1,
+        maximumRetryAttempts: 5,
+        maximumRecordAgeInSeconds: 6 * 3600,
+        timeoutSeconds: 120,
+        memoryMb: 512,
+      },
     },
+    notifications: notificationSettings(stage, env),
+    consoleOrigin: env.JOBLEDGER_CONSOLE_ORIGIN || undefined,
     iteratorAgeAlarmMs: 60_000,
     alarmEmail: env.JOBLEDGER_ALARM_EMAIL || undefined,
     targetAllowList: env.JOBLEDGER_TARGET_ALLOWLIST || undefined,
     logRetention: production ? "3 months" : "1 week",
   };
+}
+
+/** The address in `Name <address>` or a bare address. */
+export function emailAddress(from: string): string {
+  const match = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(from);
+  const address = (match?.[1] ?? from).trim();
+  if (!/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/.test(address)) {
+    throw new StackSettingsError(
+      `JOBLEDGER_EMAIL_FROM must be an address or "Name <address>", got "${from}"`,
+    );
+  }
+  return address;
+}
+
+function notificationSettings(stage: string, env: Env): StackSettings["notifications"] {
+  const emailFrom = env.JOBLEDGER_EMAIL_FROM || `Jobledger <notifications+${stage}@jobledger.example>`;
+  const address = emailAddress(emailFrom);
+  const emailIdentity = env.JOBLEDGER_EMAIL_IDENTITY || address;
+  const domain = address.slice(address.lastIndexOf("@") + 1);
+  if (emailIdentity !== address && emailIdentity !== domain) {
+    throw new StackSettingsError(
+      `JOBLEDGER_EMAIL_IDENTITY must be the sender's address or its domain (${domain}), got "${emailIdentity}"`,
+    );
+  }
+  return { emailFrom, emailIdentity };
 }

@@ -42,6 +42,37 @@ describe("stackSettings", () => {
   });
 });
 
+describe("notification and console settings", () => {
+  it("sends as the address of JOBLEDGER_EMAIL_FROM unless a domain identity is named", () => {
+    expect(stackSettings("dev", {}).notifications.emailIdentity).toBe("notifications+dev@jobledger.example");
+    const named = stackSettings("dev", { JOBLEDGER_EMAIL_FROM: "Ops <ops@example.com>" });
+    expect(named.notifications).toEqual({
+      emailFrom: "Ops <ops@example.com>",
+      emailIdentity: "ops@example.com",
+    });
+    expect(
+      stackSettings("dev", {
+        JOBLEDGER_EMAIL_FROM: "ops@example.com",
+        JOBLEDGER_EMAIL_IDENTITY: "example.com",
+      }).notifications.emailIdentity,
+    ).toBe("example.com");
+    expect(() => stackSettings("dev", { JOBLEDGER_EMAIL_FROM: "nobody" })).toThrow(/JOBLEDGER_EMAIL_FROM/);
+    expect(() =>
+      stackSettings("dev", {
+        JOBLEDGER_EMAIL_FROM: "ops@example.com",
+        JOBLEDGER_EMAIL_IDENTITY: "other.org",
+      }),
+    ).toThrow(/JOBLEDGER_EMAIL_IDENTITY must be the sender's address or its domain/);
+  });
+
+  it("passes the console's origin only when given", () => {
+    expect(stackSettings("dev", {}).consoleOrigin).toBeUndefined();
+    expect(stackSettings("dev", { JOBLEDGER_CONSOLE_ORIGIN: "https://c.example.com" }).consoleOrigin).toBe(
+      "https://c.example.com",
+    );
+  });
+});
+
 describe("functionPermissions", () => {
   const targets = {
     eventsTable: "events",
@@ -49,6 +80,19 @@ describe("functionPermissions", () => {
     idempotencyTable: "idempotency",
     hostRateLimitTable: "rates",
     stream: "stream",
+    apiKeysTable: "api-keys",
+    apiKeysTenantIndex: "api-keys/index/byTenant",
+    notificationsTable: "notifications",
+    emailIdentity: "identity",
+    eventBus: "bus",
+    lakeBucket: "lake",
+    lakeObjects: "lake/*",
+    athenaWorkgroup: "workgroup",
+    athenaResultsBucket: "results",
+    athenaResultsObjects: "results/*",
+    glueCatalog: "catalog",
+    glueDatabase: "database",
+    glueTables: ["glue-events", "glue-runs"],
   };
   const actionsOn = (role: FunctionRole, resource: string) =>
     functionPermissions(role, targets)
@@ -62,6 +106,25 @@ describe("functionPermissions", () => {
       expect(actions).not.toContain("dynamodb:Scan");
       expect(actions).not.toContain("dynamodb:UpdateItem");
     }
+  });
+
+  it("lets only the notifier send e-mail or put integration events, and only the API touch API keys", () => {
+    const roles = [
+      "api",
+      "postgresProjector",
+      "runner",
+      "schedulerTick",
+      "redisProjector",
+      "notifier",
+    ] as const;
+    for (const role of roles) {
+      expect(actionsOn(role, "identity"), role).toEqual(role === "notifier" ? ["ses:SendEmail"] : []);
+      expect(actionsOn(role, "bus"), role).toEqual(role === "notifier" ? ["events:PutEvents"] : []);
+      if (role !== "api") expect(actionsOn(role, "api-keys"), role).toEqual([]);
+      expect(actionsOn(role, "notifications"), role).not.toContain("dynamodb:Scan");
+    }
+    expect(actionsOn("redisProjector", "events")).toEqual(["dynamodb:Query"]);
+    expect(actionsOn("redisProjector", "stream")).toContain("kinesis:GetRecords");
   });
 
   it("lets only the stream's consumers read records", () => {

@@ -43,6 +43,8 @@ const FUNCTIONS = {
   PostgresProjector: "packages/functions/src/handlers/postgres-projector.handler",
   Runner: "packages/functions/src/handlers/runner.handler",
   SchedulerTick: "packages/functions/src/handlers/scheduler-tick.handler",
+  RedisProjector: "packages/functions/src/handlers/redis-projector.handler",
+  Notifier: "packages/functions/src/handlers/notifier.handler",
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 
@@ -161,10 +163,12 @@ describe("the stacks evaluated with Pulumi mocks", () => {
 
   it("feed each consumer from the stream with batching, bisect-on-error, partial batch responses and its own on-failure queue", () => {
     const mappings = ofType("aws:lambda/eventSourceMapping:EventSourceMapping");
-    expect(mappings).toHaveLength(2);
+    expect(mappings).toHaveLength(4);
     for (const [consumer, batchSize, parallelizationFactor] of [
       ["PostgresProjector", 500, 2],
       ["Runner", 50, 10],
+      ["RedisProjector", 500, 2],
+      ["Notifier", 100, 2],
     ] as const) {
       const mapping = mappings.find((m) => m.inputs.functionName === state(lambda(consumer), "arn"));
       expect(mapping, consumer).toBeDefined();
@@ -325,9 +329,13 @@ describe("the stacks evaluated with Pulumi mocks", () => {
       const parameters = table.inputs.parameters as Record<string, string>;
       expect(parameters["projection.enabled"]).toBe("true");
       expect(parameters["storage.location.template"]).toBe(
-        `s3://${state(lake, "bucket")}/${table.inputs.name}/dt=\${dt}/`,
+        `s3://${state(lake, "bucket")}/${table.inputs.name}/tenant=\${tenant}/dt=\${dt}/`,
       );
-      expect(table.inputs.partitionKeys).toEqual([{ name: "dt", type: "string" }]);
+      expect(parameters["projection.tenant.type"]).toBe("injected");
+      expect(table.inputs.partitionKeys).toEqual([
+        { name: "tenant", type: "string" },
+        { name: "dt", type: "string" },
+      ]);
     }
     const workgroup = ofType("aws:athena/workgroup:Workgroup");
     expect(workgroup).toHaveLength(1);
@@ -349,14 +357,87 @@ describe("the stacks evaluated with Pulumi mocks", () => {
         .map((a) => Object.values(a.dimensions as Record<string, string>)[0])
         .sort();
     const fnName = (name: FunctionName) => state(lambda(name), "name");
-    expect(watching("IteratorAge")).toEqual([fnName("PostgresProjector"), fnName("Runner")].sort());
+    const consumers = ["PostgresProjector", "Runner", "RedisProjector", "Notifier"] as const;
+    expect(watching("IteratorAge")).toEqual(consumers.map(fnName).sort());
     expect(watching("Errors")).toEqual((Object.keys(FUNCTIONS) as FunctionName[]).map(fnName).sort());
     expect(watching("ApproximateNumberOfMessagesVisible")).toEqual(
-      ["PostgresProjector", "Runner"]
-        .map((c) => state(named("aws:sqs/queue:Queue", `${c}DeadLetters`), "name"))
-        .sort(),
+      consumers.map((c) => state(named("aws:sqs/queue:Queue", `${c}DeadLetters`), "name")).sort(),
     );
     for (const alarm of alarms) expect(alarm.alarmActions).toEqual([topic]);
+  });
+
+  it("alarm on the API's 5xx rate, schedule lag and dead-lettered runs from the functions' metrics", () => {
+    const topic = state(ofType("aws:sns/topic:Topic")[0]!, "arn");
+    const alarm = (name: string) => named("aws:cloudwatch/metricAlarm:MetricAlarm", name).inputs;
+    const apiId = `${ofType("aws:apigatewayv2/api:Api")[0]!.name}-id`;
+
+    const rate = alarm("Api5xxRateAlarm");
+    const queries = rate.metricQueries as {
+      id: string;
+      expression?: string;
+      returnData?: boolean;
+      metric?: Json;
+    }[];
+    expect(queries.filter((q) => q.metric).map((q) => q.metric)).toEqual([
+      expect.objectContaining({
+        namespace: "AWS/ApiGateway",
+        metricName: "5xx",
+        dimensions: { ApiId: apiId },
+      }),
+      expect.objectContaining({
+        namespace: "AWS/ApiGateway",
+        metricName: "Count",
+        dimensions: { ApiId: apiId },
+      }),
+    ]);
+    expect(queries.find((q) => q.returnData)?.expression).toMatch(/errors \/ requests/);
+    expect(rate.threshold).toBe(0.05);
+
+    // the EMF metrics the functions print (namespace Jobledger, service=jobledger)
+    expect(alarm("ScheduleLagAlarm")).toMatchObject({
+      namespace: "Jobledger",
+      metricName: "jobledger_schedule_lag_seconds",
+      dimensions: { service: "jobledger" },
+      statistic: "Maximum",
+    });
+    expect(alarm("RunsDeadLetteredAlarm")).toMatchObject({
+      namespace: "Jobledger",
+      metricName: "jobledger_runs_total",
+      dimensions: { service: "jobledger", outcome: "dead_lettered" },
+      threshold: 0,
+    });
+    for (const name of ["Api5xxRateAlarm", "ScheduleLagAlarm", "RunsDeadLetteredAlarm"]) {
+      expect(alarm(name).alarmActions).toEqual([topic]);
+    }
+  });
+
+  it("declare a dashboard with every alarm, each consumer's iterator age and the EMF metrics", () => {
+    const dashboards = ofType("aws:cloudwatch/dashboard:Dashboard");
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]!.inputs.dashboardName).toBe("jobledger-ci");
+    const body = JSON.parse(dashboards[0]!.inputs.dashboardBody as string) as {
+      widgets: { type: string; properties: { alarms?: string[]; metrics?: unknown[] } }[];
+    };
+    const alarmArns = ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => state(a, "arn"));
+    const alarmWidget = body.widgets.find((w) => w.type === "alarm");
+    expect(alarmWidget?.properties.alarms?.slice().sort()).toEqual(alarmArns.slice().sort());
+    const text = JSON.stringify(body);
+    for (const fn of ["PostgresProjector", "Runner"] as const) {
+      expect(text).toContain(
+        JSON.stringify(["AWS/Lambda", "IteratorAge", "FunctionName", state(lambda(fn), "name")]).slice(0, -1),
+      );
+    }
+    for (const metric of [
+      "jobledger_runs_total",
+      "jobledger_http_requests_total",
+      "jobledger_events_appended_total",
+      "jobledger_notification_deliveries_total",
+    ]) {
+      expect(text).toContain(`MetricName=\\"${metric}\\"`);
+    }
+    expect(text).toContain("jobledger_schedule_lag_seconds");
+    for (const w of body.widgets) expect(w.properties).toBeDefined();
+    expect(evaluation.outputs.dashboard).toBe("jobledger-ci");
   });
 
   it("declare the console only once packages/web is a SolidStart app", () => {

@@ -22,6 +22,10 @@ export interface AppConfig {
     idempotencyTable: string;
     checkpointsTable: string;
     hostRateLimitTable: string;
+    /** API keys (hashes only), see packages/core/src/auth */
+    apiKeysTable: string;
+    /** notification preferences, job outcomes and the delivery log (ElectroDB, single table) */
+    notificationsTable: string;
   };
   kinesis: {
     endpoint: string | undefined;
@@ -73,8 +77,89 @@ export interface AppConfig {
     hostRateOverrides: string;
     userAgent: string;
   };
+  /** the notifier (docs/notifications.md) */
+  notifications: NotificationsConfig;
   /** the local runtime's built-in HTTP target; null when switched off */
   testTarget: { port: number } | null;
+  /** the analytics lake (docs/analytics.md) */
+  lake: {
+    /** S3 bucket of the lake; unset = the local folder `dir` */
+    bucket: string | undefined;
+    /** S3 API endpoint (s3rver, MinIO); unset on AWS */
+    s3Endpoint: string | undefined;
+    /** key prefix inside the bucket or folder, e.g. "rebuild-1/" for a rebuild beside the live lake */
+    prefix: string;
+    /** local lake folder (default <dataDir>/lake) */
+    dir: string;
+    /** which AnalyticsEngine answers: DuckDB over `dir`, or Athena over the Glue tables */
+    engine: "duckdb" | "athena";
+    athena: { database: string; workgroup: string };
+  };
+  /** authentication and abuse limits (docs/security.md) */
+  auth: {
+    /** JWKS of the token issuer (e.g. a Cognito user pool); unset locally */
+    jwksUrl: string | undefined;
+    /** the local runtime's own public key set, set by the local runtime when jwksUrl is unset */
+    localJwks: { keys: Record<string, unknown>[] } | undefined;
+    issuer: string;
+    audience: string;
+    clockToleranceSeconds: number;
+    /** requests per principal per minute (fixed window, per instance); null = unlimited */
+    rateLimitPerMinute: number | null;
+    /** the console's origin, the only one CORS allows; unset = no CORS */
+    consoleOrigin: string | undefined;
+    /** key for secrets in job definitions; falls back to the signing master key */
+    secretsKey: string | undefined;
+  };
+  /** the live read model (Redis): status, counters, feed, read-through cache */
+  redis: {
+    /** redis:// URL; null when switched off (REDIS_URL=off) */
+    url: string | null;
+    /** prefix of every key; a rebuild may write a shadow copy under another one */
+    keyPrefix: string;
+    /** how long the read-through cache keeps a query's answer */
+    cacheTtlSeconds: number;
+    /** comment line sent on an idle /v1/live stream this often */
+    heartbeatMs: number;
+  };
+}
+
+/** The notifier's channels and integration events (docs/notifications.md). */
+export interface NotificationsConfig {
+  /** sender address of notification emails */
+  emailFrom: string;
+  /** smtp:// URL; set by the local runtime to its SMTP sink; unset on AWS (SES is used) */
+  smtpUrl: string | undefined;
+  /** EventBridge bus for integration events; unset = not published (always unset locally) */
+  eventBus: string | undefined;
+  /** base URL of the console, for links in notifications */
+  consoleUrl: string;
+  /** VAPID keys (base64url); the local runtime generates them under dataDir when unset */
+  vapidPublicKey: string | undefined;
+  vapidPrivateKey: string | undefined;
+  vapidSubject: string;
+  /** delivery attempts per channel before NotificationFailed{final:true} */
+  maxAttempts: number;
+  /** port of the local SMTP sink (0 = any free port) */
+  smtpSinkPort: number;
+}
+
+/** Reads the notifications section from the environment. */
+export function loadNotificationsConfig(
+  env: Record<string, string | undefined>,
+  publicUrl: string,
+): NotificationsConfig {
+  return {
+    emailFrom: env.JOBLEDGER_EMAIL_FROM ?? "Jobledger <notifications@jobledger.local>",
+    smtpUrl: env.JOBLEDGER_SMTP_URL || undefined,
+    eventBus: env.JOBLEDGER_EVENT_BUS || undefined,
+    consoleUrl: env.JOBLEDGER_CONSOLE_URL ?? publicUrl,
+    vapidPublicKey: env.JOBLEDGER_VAPID_PUBLIC_KEY || undefined,
+    vapidPrivateKey: env.JOBLEDGER_VAPID_PRIVATE_KEY || undefined,
+    vapidSubject: env.JOBLEDGER_VAPID_SUBJECT ?? "mailto:ops@jobledger.local",
+    maxAttempts: intFrom(env, "JOBLEDGER_NOTIFY_MAX_ATTEMPTS", 3, 1, 20),
+    smtpSinkPort: intFrom(env, "JOBLEDGER_SMTP_SINK_PORT", 0, 0, 65535),
+  };
 }
 
 export class ConfigError extends Error {
@@ -100,6 +185,14 @@ function listFrom(env: Env, name: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+function analyticsEngineFrom(env: Env): "duckdb" | "athena" {
+  const engine = env.JOBLEDGER_ANALYTICS_ENGINE || "duckdb";
+  if (engine !== "duckdb" && engine !== "athena") {
+    throw new ConfigError(`JOBLEDGER_ANALYTICS_ENGINE must be "duckdb" or "athena", got "${engine}"`);
+  }
+  return engine;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const stage = env.JOBLEDGER_STAGE ?? "local";
   const prefix = env.JOBLEDGER_TABLE_PREFIX ?? `jobledger-${stage}`;
@@ -121,6 +214,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       idempotencyTable: env.JOBLEDGER_IDEMPOTENCY_TABLE ?? `${prefix}-idempotency`,
       checkpointsTable: env.JOBLEDGER_CHECKPOINTS_TABLE ?? `${prefix}-checkpoints`,
       hostRateLimitTable: env.JOBLEDGER_HOST_RATE_LIMIT_TABLE ?? `${prefix}-host-rate-limits`,
+      apiKeysTable: env.JOBLEDGER_API_KEYS_TABLE ?? `${prefix}-api-keys`,
+      notificationsTable: env.JOBLEDGER_NOTIFICATIONS_TABLE ?? `${prefix}-notifications`,
     },
     kinesis: {
       endpoint: env.KINESIS_ENDPOINT || undefined,
@@ -139,6 +234,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       publicUrl: env.JOBLEDGER_PUBLIC_URL ?? `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`,
     },
     targets: { allowList: listFrom(env, "JOBLEDGER_TARGET_ALLOWLIST") },
+    notifications: loadNotificationsConfig(
+      env,
+      env.JOBLEDGER_PUBLIC_URL ?? `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`,
+    ),
     idempotency: { ttlSeconds: intFrom(env, "JOBLEDGER_IDEMPOTENCY_TTL", 24 * 3600, 60, 30 * 24 * 3600) },
     signing: { masterKey: env.JOBLEDGER_SIGNING_MASTER_KEY || undefined },
     scheduler: {
@@ -156,5 +255,36 @@ export function loadConfig(env: Env = process.env): AppConfig {
       env.JOBLEDGER_TEST_TARGET_PORT === "off" || (stage !== "local" && !env.JOBLEDGER_TEST_TARGET_PORT)
         ? null
         : { port: intFrom(env, "JOBLEDGER_TEST_TARGET_PORT", 0, 0, 65535) },
+    lake: {
+      bucket: env.JOBLEDGER_LAKE_BUCKET || undefined,
+      s3Endpoint: env.S3_ENDPOINT || undefined,
+      prefix: env.JOBLEDGER_LAKE_PREFIX ?? "",
+      dir: path.resolve(env.JOBLEDGER_LAKE_DIR ?? path.join(dataDir, "lake")),
+      engine: analyticsEngineFrom(env),
+      athena: {
+        database:
+          env.JOBLEDGER_ATHENA_DATABASE ?? `jobledger_${stage.toLowerCase().replace(/[^a-z0-9]/g, "_")}`,
+        workgroup: env.JOBLEDGER_ATHENA_WORKGROUP ?? `jobledger-${stage}`,
+      },
+    },
+    auth: {
+      jwksUrl: env.JOBLEDGER_JWKS_URL || undefined,
+      localJwks: undefined,
+      issuer: env.JOBLEDGER_JWT_ISSUER ?? "jobledger-local",
+      audience: env.JOBLEDGER_JWT_AUDIENCE ?? "jobledger",
+      clockToleranceSeconds: intFrom(env, "JOBLEDGER_JWT_CLOCK_TOLERANCE", 30, 0, 600),
+      rateLimitPerMinute:
+        env.JOBLEDGER_RATE_LIMIT === "unlimited"
+          ? null
+          : intFrom(env, "JOBLEDGER_RATE_LIMIT", 6000, 1, 1_000_000),
+      consoleOrigin: env.JOBLEDGER_CONSOLE_ORIGIN || undefined,
+      secretsKey: env.JOBLEDGER_SECRETS_KEY || undefined,
+    },
+    redis: {
+      url: env.REDIS_URL === "off" ? null : env.REDIS_URL || "redis://127.0.0.1:6379",
+      keyPrefix: env.JOBLEDGER_REDIS_PREFIX || `jobledger:${stage}`,
+      cacheTtlSeconds: intFrom(env, "JOBLEDGER_CACHE_TTL", 30, 1, 24 * 3600),
+      heartbeatMs: intFrom(env, "JOBLEDGER_LIVE_HEARTBEAT_MS", 15_000, 100, 300_000),
+    },
   };
 }

@@ -208,6 +208,37 @@ export interface RunSkippedData {
   missedTo: string | null;
 }
 
+// ---- notifications: stream `<tenant>/notification/<sourceEventId>` ----
+
+export type NotificationChannelType = "email" | "slack" | "teams" | "webhook" | "push";
+
+/** What a notification is about (the source event id keys its stream). */
+export interface NotificationFacts {
+  /** event that caused it (its id is the notification stream's id) */
+  sourceEventId: string;
+  sourceStreamId: string;
+  /** `run.failed`, `run.dead_lettered`, `job.recovered`, `run.skipped` */
+  kind: string;
+  jobId: string;
+  runId: string | null;
+  preferenceId: string;
+  /** `user:<id>` or `team:<id>` */
+  recipient: string;
+  channel: NotificationChannelType;
+  /** where it went, without secrets (an address, or a URL's origin) */
+  destination: string;
+  /** delivery attempts made, >= 1 */
+  attempts: number;
+}
+
+export type NotificationSentData = NotificationFacts;
+
+export interface NotificationFailedData extends NotificationFacts {
+  error: string;
+  /** true when no further attempt will be made (reported, not retried) */
+  final: boolean;
+}
+
 /** Every event type and the shape of its payload (newest schema version). */
 export interface EventDataMap {
   JobCreated: JobCreatedData;
@@ -226,6 +257,8 @@ export interface EventDataMap {
   RunCancelled: RunCancelledData;
   RunRedriven: RunRedrivenData;
   RunSkipped: RunSkippedData;
+  NotificationSent: NotificationSentData;
+  NotificationFailed: NotificationFailedData;
 }
 
 export type EventType = keyof EventDataMap;

@@ -315,6 +315,42 @@ const cases: { [T in EventType]: [string, EventDataMap[T]][] } = {
       },
     ],
   ],
+  NotificationSent: [
+    [
+      "an email",
+      {
+        sourceEventId: "e1",
+        sourceStreamId: "default/run/r1",
+        kind: "run.failed",
+        jobId: "j",
+        runId: "r1",
+        preferenceId: "p1",
+        recipient: "user:ada",
+        channel: "email",
+        destination: "ada@example.com",
+        attempts: 1,
+      },
+    ],
+  ],
+  NotificationFailed: [
+    [
+      "a final webhook failure",
+      {
+        sourceEventId: "e2",
+        sourceStreamId: "default/run/r2",
+        kind: "job.recovered",
+        jobId: "j",
+        runId: null,
+        preferenceId: "p1",
+        recipient: "team:ops",
+        channel: "webhook",
+        destination: "https://hooks.example.com",
+        attempts: 3,
+        error: "http 503",
+        final: true,
+      },
+    ],
+  ],
 };
 
 describe("round trip of every event type", () => {

@@ -6,6 +6,8 @@
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import { DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
+import { createDynamoApiKeyStore } from "@jobledger/core/adapters/auth/dynamodb-api-key-store";
+import { createJwtVerifier } from "@jobledger/core/adapters/auth/jwt-verifier";
 import { DynamoEventStore } from "@jobledger/core/adapters/dynamodb/event-store";
 import { createHttpExecutor } from "@jobledger/core/adapters/http/executor";
 import {
@@ -15,26 +17,36 @@ import {
   parseHostRateLimitOverrides,
 } from "@jobledger/core/adapters/http/host-rate-limit";
 import { createDynamoIdempotencyStore } from "@jobledger/core/adapters/idempotency/dynamodb-idempotency-store";
+import { createAnalyticsEngine, createLakeObjectStore } from "@jobledger/core/adapters/lake/from-config";
+import { createLakeProjectorHandler } from "@jobledger/core/adapters/lake/lake-projector";
+import { createLakeWriter } from "@jobledger/core/adapters/lake/lake-writer";
 import { LocalRelay } from "@jobledger/core/adapters/local/relay";
 import {
   createDynamoClients,
   createKinesisClient,
   type DynamoClients,
 } from "@jobledger/core/adapters/local/standins";
+import { createNotificationServices } from "@jobledger/core/adapters/notify/notification-services";
 import { type Database, openDatabase } from "@jobledger/core/adapters/postgres/database";
 import { createJobQueries } from "@jobledger/core/adapters/postgres/job-queries";
 import { migrate } from "@jobledger/core/adapters/postgres/migrate";
 import { createPostgresProjector } from "@jobledger/core/adapters/postgres/projector";
 import { createRunQueries } from "@jobledger/core/adapters/postgres/run-queries";
+import { type LiveReadModel, openLiveReadModel } from "@jobledger/core/adapters/redis/live-read-model";
 import { createJobCommands } from "@jobledger/core/application/job-commands";
 import { createRunCommands } from "@jobledger/core/application/run-commands";
 import { createRunner, type Runner } from "@jobledger/core/application/runner";
 import { createScheduler, type Scheduler } from "@jobledger/core/application/scheduler";
 import { createSigningSecrets } from "@jobledger/core/application/signing-secrets";
+import { createAuthenticator } from "@jobledger/core/auth/authenticator";
+import { createHeaderSecrets } from "@jobledger/core/auth/header-secrets";
 import { createStreamConsumerHandler, type StreamConsumerHandler } from "@jobledger/core/changefeed/consumer";
 import { type AppConfig, ConfigError } from "@jobledger/core/config";
 import { parseTargetAllowList } from "@jobledger/core/domain/job/target-policy";
 import { createLogger, type Logger } from "@jobledger/core/logging";
+import { installMetricsBackend } from "@jobledger/core/observability/install";
+import { postgresScheduleLag } from "@jobledger/core/observability/system-status";
+import { setupTracing } from "@jobledger/core/observability/tracing";
 import { type Clock, systemClock } from "@jobledger/core/ports/clock";
 import { jobsProjection } from "@jobledger/core/projections/jobs";
 import { runsProjection } from "@jobledger/core/projections/runs";
@@ -59,6 +71,8 @@ export interface Services {
   /** publishes commits to Kinesis when the change feed is "relay" (locally) */
   relay: LocalRelay | null;
   api: ApiDeps;
+  /** the live read model in Redis; null when Redis is off or was unreachable at start */
+  liveReadModel: LiveReadModel | null;
   /** the Postgres projector as a Lambda Kinesis handler */
   postgresProjectorHandler: StreamConsumerHandler;
   scheduler: Scheduler;
@@ -76,6 +90,8 @@ export interface Services {
 export async function createServices(config: AppConfig, options: ServiceOptions = {}): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger();
+  installMetricsBackend(); // prom-client locally, EMF on Lambda (first call wins)
+  setupTracing();
   const dynamo = createDynamoClients({ endpoint: config.dynamodb.endpoint, region: config.region });
   const kinesis = createKinesisClient({ endpoint: config.kinesis.endpoint, region: config.region });
   const database = await openDatabase({
@@ -104,8 +120,16 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     clock,
     onCommitted: relay?.onCommitted,
   });
-  const jobCommands = createJobCommands({ eventStore, clock, allowList: config.targets.allowList });
-  const jobQueries = createJobQueries(database.pool);
+  const headerSecrets = createHeaderSecrets(config.auth.secretsKey ?? config.signing.masterKey);
+  const jobCommands = createJobCommands({
+    eventStore,
+    clock,
+    allowList: config.targets.allowList,
+    headerSecrets,
+  });
+  const liveReadModel = await openLiveReadModel(config, { clock, logger, eventStore });
+  const postgresJobQueries = createJobQueries(database.pool);
+  const jobQueries = liveReadModel ? liveReadModel.cacheJobQueries(postgresJobQueries) : postgresJobQueries;
   const runCommands = createRunCommands({ eventStore, clock });
   const runQueries = createRunQueries(database.pool);
   const idempotency = createDynamoIdempotencyStore({
@@ -146,6 +170,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
       userAgent: config.runner.userAgent,
     }),
     signingSecret: createSigningSecrets(config.signing.masterKey),
+    headerSecrets,
     hostRateLimiter: hostRateLimiter(config, dynamo),
     clock,
     logger: logger.child({ component: "runner" }),
@@ -161,16 +186,36 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     return response;
   };
 
+  const analytics = createAnalyticsEngine(config);
+  const lakeProjectorHandler = createLakeProjectorHandler(
+    createLakeWriter({ store: createLakeObjectStore(config), eventStore }),
+    logger.child({ component: "lake-projector" }),
+  );
+
+  const notifications = createNotificationServices({
+    config,
+    doc: dynamo.doc,
+    eventStore,
+    jobs: { lookup: (tenant, jobId) => postgresJobQueries.get(tenant, jobId) },
+    clock,
+    logger: logger.child({ component: "notifier" }),
+  });
+
   const api: ApiDeps = {
+    analytics,
     config,
     clock,
     logger: logger.child({ component: "api" }),
     eventStore,
     jobCommands,
     jobQueries,
+    live: liveReadModel?.live ?? null,
     runCommands,
     runQueries,
     idempotency,
+    notifications: { preferences: notifications.preferences, deliveries: notifications.deliveries },
+    ...authDeps(config, dynamo),
+    observability: { consumerLag: null, scheduleLag: postgresScheduleLag(database.pool) },
     readiness: [
       {
         name: "dynamodb",
@@ -203,6 +248,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     eventStore,
     relay,
     api,
+    liveReadModel,
     postgresProjectorHandler,
     scheduler,
     runner,
@@ -210,10 +256,29 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     consumers: [
       { name: "postgres-projector", handler: postgresProjectorHandler },
       { name: "runner", handler: runnerHandler },
+      {
+        name: "notifier",
+        handler: createStreamConsumerHandler(notifications.notifier.handleBatch, {
+          logger: logger.child({ component: "notifier" }),
+        }),
+      },
+      { name: "lake-projector", handler: lakeProjectorHandler },
+      ...(liveReadModel
+        ? [
+            {
+              name: "redis-projector",
+              handler: createStreamConsumerHandler(liveReadModel.project, {
+                logger: logger.child({ component: "redis-projector" }),
+              }),
+            },
+          ]
+        : []),
     ],
     async close() {
       await relay?.stop();
       await database.close();
+      await liveReadModel?.close();
+      await analytics.close();
       dynamo.destroy();
       kinesis.destroy();
     },
@@ -229,4 +294,17 @@ function hostRateLimiter(config: AppConfig, dynamo: DynamoClients): HostRateLimi
     tableName: config.dynamodb.hostRateLimitTable,
     limits: { defaultPerSecond: config.runner.hostRatePerSecond, perHost },
   });
+}
+
+/** Users by JWT (remote JWKS on AWS, the local issuer's key locally), services by API key. */
+function authDeps(config: AppConfig, dynamo: DynamoClients): Pick<ApiDeps, "authenticator" | "apiKeys"> {
+  const apiKeys = createDynamoApiKeyStore({ doc: dynamo.doc, tableName: config.dynamodb.apiKeysTable });
+  const verifyJwt = createJwtVerifier({
+    jwksUrl: config.auth.jwksUrl,
+    jwks: config.auth.localJwks as Parameters<typeof createJwtVerifier>[0]["jwks"],
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    clockToleranceSeconds: config.auth.clockToleranceSeconds,
+  });
+  return { authenticator: createAuthenticator({ verifyJwt, apiKeys }), apiKeys };
 }

@@ -43,7 +43,7 @@ describe("creating a job", () => {
       overlap: "skip",
       retry: { maxAttempts: 3 },
       request: { method: "POST", headers: {}, timeoutMs: 5000 },
-      createdBy: "user:anonymous",
+      createdBy: "user:dev",
     });
 
     const events = await (await sys.http(`/v1/jobs/${job.id}/events`)).json();

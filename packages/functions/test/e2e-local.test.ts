@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -13,6 +13,9 @@ import { eventually } from "./support/local-system.ts";
 const root = path.resolve(import.meta.dirname, "../../..");
 let dataDir: string;
 let child: ChildProcess | undefined;
+
+/** the admin token `npm start` writes for the default tenant, as a user would read it */
+const devToken = async () => (await readFile(path.join(dataDir, "dev-token"), "utf8")).trim();
 
 async function start(): Promise<{ url: string; target: string }> {
   const proc = spawn("npm", ["start", "--silent"], {
@@ -64,10 +67,15 @@ afterAll(async () => {
 
 it("creates, changes, pauses and deletes a job over HTTP; the audit trail and read model agree; data survives a restart", async () => {
   let { url } = await start();
+  const auth = { authorization: `Bearer ${await devToken()}` };
+  expect((await fetch(`${url}/v1/jobs`)).status).toBe(401);
   const send = (method: string, pathname: string, body?: unknown, headers: Record<string, string> = {}) =>
     fetch(`${url}${pathname}`, {
       method,
-      headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+      headers:
+        body === undefined
+          ? { ...auth, ...headers }
+          : { "content-type": "application/json", ...auth, ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
 
@@ -124,16 +132,17 @@ it("creates, changes, pauses and deletes a job over HTTP; the audit trail and re
     [3, "JobPaused"],
     [4, "JobDeleted"],
   ]);
-  expect(trail.items[0]).toMatchObject({ actor: "user:anonymous", correlationId: "e2e-create" });
+  expect(trail.items[0]).toMatchObject({ actor: "user:dev", correlationId: "e2e-create" });
   await stop();
 }, 120_000);
 
 it("runs scheduled jobs against the local target: successes and dead letters show in the API", async () => {
   const { url, target } = await start();
+  const auth = { authorization: `Bearer ${await devToken()}` };
   const send = (method: string, pathname: string, body?: unknown) =>
     fetch(`${url}${pathname}`, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: body === undefined ? auth : { "content-type": "application/json", ...auth },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   const define = async (name: string, path: string) => {

@@ -5,6 +5,7 @@
  */
 import type { DecodedEvent } from "@jobledger/events";
 import { v7 as uuidv7 } from "uuid";
+import type { HeaderSecrets } from "../auth/header-secrets.ts";
 import { Gone, NotFound } from "../domain/errors.ts";
 import { decide, fold, type JobCommand, type JobState } from "../domain/job/aggregate.ts";
 import type { JobDefinitionInputValue, JobPatchInputValue } from "../domain/job/definition.ts";
@@ -58,6 +59,8 @@ export interface JobCommandsDeps {
   newId?: () => string;
   /** parsed, or raw entries as configured (`targets.allowList`); empty by default */
   allowList?: TargetAllowList | readonly string[];
+  /** encrypts sensitive request header values before they are appended (auth/header-secrets) */
+  headerSecrets?: HeaderSecrets;
 }
 
 export interface JobCommands {
@@ -105,7 +108,7 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       throw new PreconditionFailed(streamId, ctx.expectedVersion, version);
     }
 
-    const decided = decide(command, state, { allowList, jobId });
+    const decided = decide(sealSecrets(ctx.tenant, command, state), state, { allowList, jobId });
     if (decided.length === 0) {
       // only commands on an existing job can decide nothing, so state is set
       return { job: state as JobState, events: [], history };
@@ -114,6 +117,33 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
     const appended = await appendDecided(eventStore, streamId, version, decided, ctx, clock.now(), uuidv7);
     const job = fold(appended, state) as JobState;
     return { job, events: appended, history: [...history, ...appended] };
+  }
+
+  /** sensitive header values leave this service only as ciphertext */
+  function sealSecrets(tenant: string, command: JobCommand, state: JobState | null): JobCommand {
+    const secrets = deps.headerSecrets;
+    if (!secrets) return command;
+    const sealRequest = (request: unknown, previous?: Record<string, string>) => {
+      if (typeof request !== "object" || request === null || !("headers" in request)) return request;
+      const headers = (request as { headers: unknown }).headers;
+      if (typeof headers !== "object" || headers === null) return request;
+      if (Object.values(headers).some((v) => typeof v !== "string")) return request; // decide refuses it
+      return { ...request, headers: secrets.seal(tenant, headers as Record<string, string>, previous) };
+    };
+    if (command.type === "CreateJob") {
+      const definition = command.definition as { request?: unknown };
+      return {
+        ...command,
+        definition: { ...definition, request: sealRequest(definition.request) },
+      } as JobCommand;
+    }
+    if (command.type === "UpdateJob") {
+      const patch = command.patch as { request?: unknown };
+      if (patch.request === undefined) return command;
+      const previous = state?.definition.request.headers;
+      return { ...command, patch: { ...patch, request: sealRequest(patch.request, previous) } } as JobCommand;
+    }
+    return command;
   }
 
   return {

@@ -35,6 +35,7 @@ import type { DecodedEvent, HttpRequestSpec } from "@jobledger/events";
 import { parseStreamId } from "@jobledger/events";
 import type { HttpExecutor } from "../adapters/http/executor.ts";
 import type { HostRateLimiter } from "../adapters/http/host-rate-limit.ts";
+import type { HeaderSecrets } from "../auth/header-secrets.ts";
 import type { ConsumeRecord } from "../changefeed/consumer.ts";
 import { InvalidTransition } from "../domain/errors.ts";
 import { type AttemptOutcome, type FailedAttempt, failureWithoutResponse } from "../domain/run/outcome.ts";
@@ -52,6 +53,8 @@ export interface RunnerDeps {
   runCommands: Pick<RunCommands, "loadRun" | "startAttempt" | "recordOutcome">;
   executor: HttpExecutor;
   signingSecret: SigningSecretSource;
+  /** opens sealed (encrypted) header values just before the call; see auth/header-secrets */
+  headerSecrets?: HeaderSecrets;
   hostRateLimiter?: HostRateLimiter;
   clock: Clock;
   logger: Logger;
@@ -256,8 +259,20 @@ export function createRunner(deps: RunnerDeps): Runner {
   async function call(job: Claimed, signal: AbortSignal): Promise<AttemptOutcome> {
     const throttled = await takeHostSlot(job, signal);
     if (throttled) return throttled;
+    let request = job.request;
+    if (deps.headerSecrets) {
+      try {
+        request = { ...request, headers: deps.headerSecrets.open(job.tenant, request.headers) };
+      } catch (error) {
+        return failureWithoutResponse(
+          "refused-target",
+          `not sent: ${error instanceof Error ? error.message : String(error)}; the target was not called`,
+          0,
+        );
+      }
+    }
     return executor.execute({
-      request: job.request,
+      request,
       idempotencyKey: job.runId,
       signingSecret: signingSecret(job.tenant),
       signal,
@@ -282,6 +297,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     controller: AbortController,
   ): Promise<AttemptResult> {
     const base = { runId: job.runId, tenant: job.tenant, attempt: job.attempt };
+    const ids = { correlationId: job.ctx.correlationId, causationId: job.ctx.causationId };
     try {
       let outcome: AttemptOutcome;
       let aborted = false;
@@ -301,6 +317,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       logger.info(
         {
           ...base,
+          ...ids,
           result,
           status: outcome.status,
           errorClass: outcome.kind === "failed" ? outcome.errorClass : undefined,

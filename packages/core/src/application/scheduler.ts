@@ -39,6 +39,7 @@ import {
   planMissedFires,
 } from "../domain/schedule/index.ts";
 import type { Logger } from "../logging.ts";
+import { scheduleLag } from "../observability/instruments.ts";
 import type { Clock } from "../ports/clock.ts";
 import { ConcurrentModification } from "./errors.ts";
 import type { RunCommands, RunContext } from "./run-commands.ts";
@@ -220,6 +221,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         return;
       }
       await insertProvisionalRun(client, row, runId, trigger, fire, dueAt, now);
+      scheduleLag.observe({}, (now.getTime() - fire.getTime()) / 1000);
       report.queued++;
       report.queuedRuns.push({
         tenant: row.tenant,

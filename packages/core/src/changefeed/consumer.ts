@@ -12,6 +12,7 @@
 import type { DecodedEvent } from "@jobledger/events";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { createLogger, type Logger } from "../logging.ts";
+import { traceRecord } from "../observability/tracing.ts";
 import { decodeChangeRecord } from "./record.ts";
 
 export interface ChangeRecordRef {
@@ -36,6 +37,7 @@ export function createStreamConsumerHandler(
 ): StreamConsumerHandler {
   const logger = options.logger ?? createLogger("stream-consumer");
   const skipEmpty = options.skipEmpty ?? true;
+  const name = String(logger.bindings().component ?? "consumer"); // names its trace spans
 
   return async (event) => {
     const records = event.Records ?? [];
@@ -47,7 +49,8 @@ export function createStreamConsumerHandler(
       };
       try {
         const decoded = decodeChangeRecord(record);
-        if (decoded.events.length > 0 || !skipEmpty) await consume(decoded.events, ref);
+        if (decoded.events.length > 0 || !skipEmpty)
+          await traceRecord(name, decoded.events, () => consume(decoded.events, ref));
       } catch (error) {
         const failed = records.slice(i).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber }));
         logger.error(

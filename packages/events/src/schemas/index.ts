@@ -23,6 +23,8 @@ import { jobDeletedSchema } from "./job-deleted.ts";
 import { jobPausedSchema } from "./job-paused.ts";
 import { jobResumedSchema } from "./job-resumed.ts";
 import { jobUpdatedSchema } from "./job-updated.ts";
+import { notificationFailedSchema } from "./notification-failed.ts";
+import { notificationSentSchema } from "./notification-sent.ts";
 import { retryScheduledSchema } from "./retry-scheduled.ts";
 import { runCancelledSchema } from "./run-cancelled.ts";
 import { runDeadLetteredSchema } from "./run-dead-lettered.ts";
@@ -49,6 +51,8 @@ export const eventSchemas: { readonly [T in EventType]: EventSchema<T> } = {
   RunCancelled: runCancelledSchema,
   RunRedriven: runRedrivenSchema,
   RunSkipped: runSkippedSchema,
+  NotificationSent: notificationSentSchema,
+  NotificationFailed: notificationFailedSchema,
 };
 
 export { ENVELOPE, envelopeSchema };

@@ -3,29 +3,53 @@
  * AWS. Routes live in `routes/`; this module wires middleware, errors and the OpenAPI doc.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
 import type { ApiDeps, ApiEnv } from "./context.ts";
-import { idempotencyKeys, jsonBodies, resolvePrincipal } from "./middleware.ts";
+import { idempotencyKeys, jsonBodies, rateLimit, resolvePrincipal } from "./middleware.ts";
+import { observeRequests } from "./observe-requests.ts";
 import { ProblemError, problemResponse, problems } from "./problem.ts";
+import { registerAnalyticsRoutes } from "./routes/analytics.ts";
+import { registerApiKeyRoutes } from "./routes/api-keys.ts";
+import { registerAuditRoutes } from "./routes/audit.ts";
 import { registerJobRoutes } from "./routes/jobs.ts";
+import { registerLiveRoutes } from "./routes/live.ts";
+import { registerNotificationRoutes } from "./routes/notifications.ts";
 import { registerRunRoutes } from "./routes/runs.ts";
 import { registerSystemRoutes } from "./routes/system.ts";
 import { validationHook } from "./validation.ts";
 
 export type Api = OpenAPIHono<ApiEnv>;
 
+const corsExposed = ["ETag", "Location", "X-Request-ID", "Retry-After", "Idempotent-Replayed"];
+
 export function createApi(deps: ApiDeps): Api {
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
 
   app.use("*", requestId({ headerName: "X-Request-ID" }));
-  app.use("/v1/*", resolvePrincipal(deps.config.defaultTenant));
+  app.use("*", observeRequests(deps.logger));
+  app.use("*", secureHeaders());
+  if (deps.config.auth.consoleOrigin) {
+    app.use(
+      "/v1/*",
+      cors({ origin: deps.config.auth.consoleOrigin, exposeHeaders: corsExposed, maxAge: 600 }),
+    );
+  }
+  app.use("/v1/*", resolvePrincipal(deps));
+  app.use("/v1/*", rateLimit(deps.config.auth.rateLimitPerMinute, deps.clock));
   app.use("/v1/*", ...jsonBodies(deps.config.api.maxBodyBytes));
   app.use("/v1/*", idempotencyKeys(deps.idempotency, deps.clock));
 
   registerSystemRoutes(app, deps);
   registerJobRoutes(app, deps);
   registerRunRoutes(app, deps);
+  registerNotificationRoutes(app, deps);
+  registerAnalyticsRoutes(app, deps);
+  registerLiveRoutes(app, deps);
+  registerApiKeyRoutes(app, deps);
+  registerAuditRoutes(app, deps);
 
   app.notFound((c) => problemResponse(c, problems.notFound(`${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
@@ -42,7 +66,17 @@ export function createApi(deps: ApiDeps): Api {
     return problemResponse(c, problems.internal());
   });
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "none", { type: "http", scheme: "none" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT or API key (jl_...)",
+    description: "A JWT from the identity provider (locally: the dev token), or an API key",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {
@@ -53,6 +87,8 @@ export function createApi(deps: ApiDeps): Api {
         "Errors are RFC 9457 problem details (application/problem+json).",
     },
     servers: [{ url: deps.config.api.publicUrl }],
+    // every /v1 route; /health, /ready, /openapi.json and /reference are public
+    security: [{ bearer: [] }, { apiKey: [] }],
   });
   return app;
 }

@@ -1,10 +1,12 @@
 /**
  * The API's representation of a job, built either from a read-model row (queries) or from
- * the job's stream right after a command (so a client reads its own write at once).
+ * the job's stream right after a command (so a client reads its own write at once). Secret
+ * header values (sealed by the job commands) are shown as "***".
  */
 
 import type { z } from "@hono/zod-openapi";
 import type { JobView as JobRow } from "@jobledger/core/adapters/postgres/job-queries";
+import { maskHeaders } from "@jobledger/core/auth/header-secrets";
 import type { JobState } from "@jobledger/core/domain/job/aggregate";
 import type { DecodedEvent } from "@jobledger/events";
 import type { Job } from "./schemas.ts";
@@ -17,6 +19,7 @@ export function jobView(source: JobViewSource): z.infer<typeof Job> {
     return {
       id: row.id,
       ...row.definition,
+      request: { ...row.definition.request, headers: maskHeaders(row.definition.request.headers) },
       status: row.status,
       version: row.version,
       createdAt: row.createdAt.toISOString(),
@@ -32,6 +35,7 @@ export function jobView(source: JobViewSource): z.infer<typeof Job> {
   return {
     id: state.id,
     ...state.definition,
+    request: { ...state.definition.request, headers: maskHeaders(state.definition.request.headers) },
     status: state.status,
     version: state.version,
     createdAt: first.occurredAt.toISOString(),

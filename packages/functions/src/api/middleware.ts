@@ -1,23 +1,100 @@
 /**
- * Cross-cutting request handling: the tenant and actor of a request, JSON-only bodies with a
+ * Cross-cutting request handling: authentication, roles and rate limits, JSON-only bodies with a
  * size limit, and Idempotency-Key replay for POST commands.
  */
 import { createHash } from "node:crypto";
+import { requiredRole } from "@jobledger/core/auth/policy";
+import { AuthenticationError, actorOf, type Principal, roleAtLeast } from "@jobledger/core/auth/principal";
 import type { Clock } from "@jobledger/core/ports/clock";
 import type { IdempotencyStore } from "@jobledger/core/ports/idempotency";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { ApiEnv } from "./context.ts";
-import { ProblemError, problems } from "./problem.ts";
+import type { ApiDeps, ApiEnv } from "./context.ts";
+import { ProblemError, problemResponse, problems } from "./problem.ts";
 
 /**
- * Resolves who is calling, in one place for every route. Until authentication lands this is
- * the configured default tenant and an anonymous actor; nothing else may set the tenant.
+ * Authenticates every /v1 request and checks its role, in one place: the credential (a bearer
+ * JWT or an API key) gives the Principal, the Principal gives tenant and actor, and the policy
+ * table (`@jobledger/core/auth/policy`) gives the role the route needs. Missing or invalid
+ * credentials → 401 with `WWW-Authenticate`; too small a role → 403. Nothing else may set the
+ * tenant.
  */
-export function resolvePrincipal(defaultTenant: string): MiddlewareHandler<ApiEnv> {
+export function resolvePrincipal(deps: Pick<ApiDeps, "authenticator">): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    c.set("tenant", defaultTenant);
-    c.set("actor", "user:anonymous");
+    let principal: Principal;
+    try {
+      principal = await deps.authenticator.authenticate({
+        authorization: c.req.header("authorization"),
+        apiKey: c.req.header("x-api-key"),
+      });
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      const res = problemResponse(
+        c,
+        new ProblemError(401, "unauthenticated", "Authentication required", error.message),
+      );
+      // RFC 6750 §3: no error code when the request carried no credentials at all
+      const sent = c.req.header("authorization") !== undefined || c.req.header("x-api-key") !== undefined;
+      res.headers.set(
+        "WWW-Authenticate",
+        sent
+          ? `Bearer realm="jobledger", error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`
+          : 'Bearer realm="jobledger"',
+      );
+      return res;
+    }
+    c.set("principal", principal);
+    c.set("tenant", principal.tenant);
+    c.set("actor", actorOf(principal));
+    const needed = requiredRole(c.req.method, c.req.path);
+    if (needed && !roleAtLeast(principal.role, needed)) {
+      throw new ProblemError(
+        403,
+        "forbidden",
+        "Not allowed",
+        `${c.req.method} ${c.req.path} needs the ${needed} role; this credential has ${principal.role}`,
+      );
+    }
+    await next();
+  };
+}
+
+/**
+ * Per-principal rate limit: a fixed one-minute window counted in this instance's memory (so
+ * on AWS the effective limit is per Lambda instance; see docs/security.md). Over the limit →
+ * 429 with `Retry-After` (seconds until the window ends).
+ */
+export function rateLimit(perMinute: number | null, clock: Clock): MiddlewareHandler<ApiEnv> {
+  const windowMs = 60_000;
+  const windows = new Map<string, { start: number; count: number }>();
+  return async (c, next) => {
+    if (perMinute === null) return next();
+    const now = clock.now().getTime();
+    const start = now - (now % windowMs);
+    if (windows.size > 10_000) {
+      for (const [key, w] of windows) if (w.start < start) windows.delete(key);
+    }
+    const key = `${c.get("tenant")}\u0000${c.get("actor")}`;
+    let w = windows.get(key);
+    if (!w || w.start !== start) {
+      w = { start, count: 0 };
+      windows.set(key, w);
+    }
+    w.count += 1;
+    if (w.count > perMinute) {
+      const retryAfter = Math.max(1, Math.ceil((start + windowMs - now) / 1000));
+      const res = problemResponse(
+        c,
+        new ProblemError(
+          429,
+          "rate-limited",
+          "Too many requests",
+          `this credential may make ${perMinute} requests a minute; retry in ${retryAfter} s`,
+        ),
+      );
+      res.headers.set("Retry-After", String(retryAfter));
+      return res;
+    }
     await next();
   };
 }

@@ -2,6 +2,7 @@
 import { FolderLocked } from "@jobledger/core/adapters/postgres/folder-lock";
 import { ConfigError } from "@jobledger/core/config";
 import { createLogger } from "@jobledger/core/logging";
+import { startConsole } from "@jobledger/web";
 import { startLocalSystem } from "./system.ts";
 
 // The AWS SDK versions are pinned (STACK.md); its notice about future Node 22 releases is noise here.
@@ -25,6 +26,13 @@ try {
         ]
       : []),
     `  Data folder    ${config.dataDir}`,
+    ...(system.devToken
+      ? [
+          `  Dev token      tenant "${config.defaultTenant}", admin (also in ${config.dataDir}/dev-token):`,
+          `    curl -H "Authorization: Bearer $(cat ${config.dataDir}/dev-token)" ${url}/v1/jobs`,
+          `    ${system.devToken}`,
+        ]
+      : []),
     `  Postgres       ${config.postgres.url ? "DATABASE_URL" : `PGlite in ${config.postgres.pglitePath}`}`,
     "Press Ctrl-C to stop.",
     "",
@@ -41,6 +49,21 @@ try {
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  // the web console (packages/web) beside the API; JOBLEDGER_CONSOLE=off skips it
+  if (process.env.JOBLEDGER_CONSOLE !== "off") {
+    try {
+      const web = await startConsole({
+        apiUrl: url,
+        apiToken: system.devToken,
+        dataDir: config.dataDir,
+        port: Number(process.env.CONSOLE_PORT ?? (process.env.PORT === "0" ? 0 : 3001)),
+        log: (line) => process.stdout.write(`${line}\n`),
+      });
+      process.stdout.write(`Console: ${web.url}\n`);
+    } catch (error) {
+      process.stderr.write(`The console could not start (the API still runs): ${String(error)}\n`);
+    }
+  }
 } catch (error) {
   if (error instanceof ConfigError) {
     process.stderr.write(`Configuration error: ${error.message}\n`);

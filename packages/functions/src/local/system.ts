@@ -9,6 +9,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { serve } from "@hono/node-server";
+import { ensureApiKeyTable } from "@jobledger/core/adapters/auth/dynamodb-api-key-store";
+import { localIssuer } from "@jobledger/core/adapters/auth/local-issuer";
 import { ensureEventStoreTable } from "@jobledger/core/adapters/dynamodb/event-store-table";
 import { ensureHostRateLimitTable } from "@jobledger/core/adapters/http/host-rate-limit";
 import { ensureIdempotencyTable } from "@jobledger/core/adapters/idempotency/dynamodb-idempotency-store";
@@ -19,6 +21,7 @@ import {
 import { KinesisPoller } from "@jobledger/core/adapters/kinesis/poller";
 import { ensureStream } from "@jobledger/core/adapters/kinesis/stream";
 import { type StandIn, startDynalite, startKinesalite } from "@jobledger/core/adapters/local/standins";
+import { ensureNotificationsTable } from "@jobledger/core/adapters/notify/notify-table";
 import {
   acquireFolderLock,
   type FolderLock,
@@ -26,9 +29,12 @@ import {
 } from "@jobledger/core/adapters/postgres/folder-lock";
 import { type AppConfig, loadConfig } from "@jobledger/core/config";
 import { createLogger, type Logger } from "@jobledger/core/logging";
+import { measureConsumerLag } from "@jobledger/core/observability/consumer-lag";
+import { watchDependencies } from "@jobledger/core/observability/dependency-watch";
 import type { Clock } from "@jobledger/core/ports/clock";
 import { createApi } from "../api/app.ts";
 import { createServices, type Services } from "../wiring.ts";
+import { prepareLocalNotifications } from "./smtp-sink.ts";
 import { startTestTarget, type TestTarget } from "./test-target.ts";
 
 export interface LocalSystemOptions {
@@ -45,6 +51,11 @@ export interface LocalSystem {
   pollers: KinesisPoller[];
   /** the built-in HTTP target jobs may call (allow-listed), unless switched off */
   testTarget: TestTarget | null;
+  /**
+   * a token for the default tenant with the admin role, signed by the local issuer (null when
+   * JOBLEDGER_JWKS_URL points at another issuer); also written to <dataDir>/dev-token
+   */
+  devToken: string | null;
   /** one scheduler pass now (the timer also runs them every `scheduler.tickMs`) */
   tick(): ReturnType<Services["scheduler"]["tick"]>;
   stop(): Promise<void>;
@@ -64,6 +75,9 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
   };
   try {
     config.signing.masterKey ??= await localSigningMasterKey(config.dataDir);
+    const smtpSink = await prepareLocalNotifications(config, logger);
+    if (smtpSink) standIns.push(smtpSink);
+    const devToken = await localAuth(config);
     if (config.testTarget) {
       testTarget = await startTestTarget(
         config.testTarget.port,
@@ -92,8 +106,10 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     await Promise.all([
       ensureEventStoreTable(services.dynamo.client, config.dynamodb.eventsTable),
       ensureIdempotencyTable(services.dynamo.client, config.dynamodb.idempotencyTable),
+      ensureApiKeyTable(services.dynamo.client, config.dynamodb.apiKeysTable),
       ensureCheckpointTable(services.dynamo.client, config.dynamodb.checkpointsTable),
       ensureHostRateLimitTable(services.dynamo.client, config.dynamodb.hostRateLimitTable),
+      ensureNotificationsTable(services.dynamo.client, config.dynamodb.notificationsTable),
       ensureStream(services.kinesis, config.kinesis.streamName, config.kinesis.shardCount),
     ]);
     await services.relay?.start();
@@ -113,6 +129,20 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       );
     }
     await Promise.all(pollers.map((p) => p.start()));
+    services.api.observability = {
+      scheduleLag: services.api.observability?.scheduleLag ?? null,
+      consumerLag: () =>
+        measureConsumerLag({
+          kinesis: services.kinesis,
+          streamName: config.kinesis.streamName,
+          checkpoints,
+          consumers: services.consumers.map((c) => c.name),
+        }),
+    };
+    const dependencyWatch = watchDependencies(services.api.readiness, {
+      everyMs: 5000,
+      logger: logger.child({ component: "dependencies" }),
+    });
 
     const tick = () => services.scheduler.tick();
     const ticker = startTicker(tick, config.scheduler.tickMs, logger.child({ component: "scheduler" }));
@@ -133,10 +163,12 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       services,
       pollers,
       testTarget,
+      devToken,
       tick,
       stop() {
         stopping ??= (async () => {
           await ticker.stop();
+          await dependencyWatch.stop();
           await new Promise<void>((resolve) => server.close(() => resolve()));
           await Promise.all(pollers.map((p) => p.stop()));
           await services.close();
@@ -195,6 +227,27 @@ function startTicker(
       await current;
     },
   };
+}
+
+/**
+ * Locally the runtime is its own token issuer (unless JOBLEDGER_JWKS_URL names another): its
+ * key pair lives in <dataDir>/auth/, its public key verifies tokens, and a year-long admin token
+ * for the default tenant is written to <dataDir>/dev-token.
+ */
+async function localAuth(config: AppConfig): Promise<string | null> {
+  if (config.auth.jwksUrl) return null;
+  const issuer = await localIssuer(config.dataDir);
+  config.auth.localJwks = issuer.jwks as { keys: Record<string, unknown>[] };
+  config.auth.issuer = issuer.issuer;
+  config.auth.audience = issuer.audience;
+  const token = await issuer.mint({
+    tenant: config.defaultTenant,
+    role: "admin",
+    subject: "dev",
+    ttlSeconds: 365 * 86400,
+  });
+  await writeFile(path.join(config.dataDir, "dev-token"), `${token}\n`, { mode: 0o600 });
+  return token;
 }
 
 /** The local master key for request signatures: made once, kept in the data folder. */

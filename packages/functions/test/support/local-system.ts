@@ -5,6 +5,11 @@ import path from "node:path";
 import { createLogger } from "@jobledger/core/logging";
 import { type LocalSystem, type LocalSystemOptions, startLocalSystem } from "../../src/local/system.ts";
 
+/**
+ * `http`/`json` send `Authorization: Bearer <devToken>` (default tenant, admin) unless the
+ * caller sets Authorization or X-API-Key; pass the header `Authorization: none` to send no
+ * credentials at all.
+ */
 export interface TestSystem extends LocalSystem {
   /** fetch relative to the API's URL */
   http(pathname: string, init?: RequestInit): Promise<Response>;
@@ -22,7 +27,8 @@ export async function startTestSystem(
     logger: options.logger ?? createLogger(undefined, "warn"),
     env: { PORT: "0", JOBLEDGER_DATA_DIR: dataDir, JOBLEDGER_SHARDS: "1", ...env },
   });
-  const http = (pathname: string, init?: RequestInit) => fetch(`${system.url}${pathname}`, init);
+  const http = (pathname: string, init?: RequestInit) =>
+    fetch(`${system.url}${pathname}`, withCredentials(init, system.devToken));
   return {
     ...system,
     http,
@@ -53,4 +59,15 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ""}`);
+}
+
+/** Adds the dev token unless the request carries its own credentials (or `Authorization: none`). */
+function withCredentials(init: RequestInit | undefined, devToken: string | null): RequestInit {
+  const headers = new Headers(init?.headers);
+  if (headers.get("authorization") === "none") {
+    headers.delete("authorization");
+  } else if (!headers.has("authorization") && !headers.has("x-api-key") && devToken) {
+    headers.set("authorization", `Bearer ${devToken}`);
+  }
+  return { ...init, headers };
 }

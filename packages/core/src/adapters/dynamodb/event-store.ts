@@ -38,6 +38,8 @@ import {
 import type { DecodedEvent, EventEnvelope, NewEvent } from "@jobledger/events";
 import { decodeEvent, encodeEvent, InvalidStreamIdError, parseStreamId } from "@jobledger/events";
 import { v7 as uuidv7 } from "uuid";
+import { recordAppended } from "../../observability/instruments.ts";
+import { traceAppend } from "../../observability/tracing.ts";
 import { type Clock, systemClock } from "../../ports/clock.ts";
 import {
   type AllPage,
@@ -131,6 +133,18 @@ export class DynamoEventStore implements EventStore {
   }
 
   async append(streamId: string, expectedVersion: number, events: NewEvent[]): Promise<AppendResult> {
+    const result = await traceAppend(streamId, events, () =>
+      this.appendCommit(streamId, expectedVersion, events),
+    );
+    recordAppended(result.events);
+    return result;
+  }
+
+  private async appendCommit(
+    streamId: string,
+    expectedVersion: number,
+    events: NewEvent[],
+  ): Promise<AppendResult> {
     const tenant = validateAppend(streamId, expectedVersion, events);
 
     let prevHash = "";

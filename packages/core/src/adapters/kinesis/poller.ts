@@ -25,6 +25,7 @@ import {
 } from "@aws-sdk/client-kinesis";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { createLogger, type Logger } from "../../logging.ts";
+import { consumerBatches, consumerMillisBehind } from "../../observability/instruments.ts";
 import type { CheckpointStore } from "./checkpoint-store.ts";
 import {
   firstFailedIndex,
@@ -213,6 +214,7 @@ export class KinesisPoller {
           new GetRecordsCommand({ ShardIterator: iterator, Limit: this.batchSize }),
         );
         stats.millisBehindLatest = page.MillisBehindLatest ?? 0;
+        consumerMillisBehind.set({ consumer: this.consumerName }, this.stats().millisBehindLatest);
         const records = page.Records ?? [];
         const next = page.NextShardIterator;
 
@@ -240,6 +242,7 @@ export class KinesisPoller {
           failedAt = 0;
         }
 
+        consumerBatches.inc({ consumer: this.consumerName, result: failedAt === null ? "ok" : "failed" });
         const acknowledged = failedAt ?? records.length;
         if (acknowledged > 0) {
           const last = sequenceNumbers[acknowledged - 1]!;

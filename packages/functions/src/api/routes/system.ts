@@ -1,11 +1,15 @@
 /**
- * Operational routes: liveness, readiness (each dependency with its status and latency), and
+ * Operational routes: liveness, readiness (each dependency with its status and latency),
+ * Prometheus metrics (`/metrics`, when this process keeps a prom-client registry), the
+ * console's system status (`/v1/system/status`: consumer lag, schedule lag, throughput), and
  * the API reference page, whose Swagger UI assets are served from the installed
  * swagger-ui-dist package (no CDN).
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createRoute, z } from "@hono/zod-openapi";
+import { checkDependency } from "@jobledger/core/observability/dependency-watch";
+import { prometheusBackend, throughput } from "@jobledger/core/observability/system-status";
 import { getAbsoluteFSPath } from "swagger-ui-dist";
 import type { Api } from "../app.ts";
 import type { ApiDeps } from "../context.ts";
@@ -21,6 +25,34 @@ const DependencyStatus = z.object({
 const Readiness = z
   .object({ status: z.enum(["ready", "not-ready"]), dependencies: z.array(DependencyStatus) })
   .openapi("Readiness");
+
+const SystemStatus = z
+  .object({
+    generatedAt: z.string(),
+    consumers: z
+      .array(
+        z.object({
+          consumer: z.string(),
+          recordsBehind: z.number().int(),
+          capped: z.boolean(),
+          oldestUnprocessedAgeSeconds: z.number(),
+        }),
+      )
+      .nullable()
+      .openapi({ description: "null where the platform measures it (Lambda IteratorAge)" }),
+    schedules: z.object({ overdueSchedules: z.number().int(), lagSeconds: z.number() }).nullable(),
+    dependencies: z.array(DependencyStatus),
+    throughput: z
+      .object({
+        sinceSeconds: z.number(),
+        eventsAppended: z.number(),
+        httpRequests: z.number(),
+        runs: z.record(z.string(), z.number()),
+      })
+      .nullable()
+      .openapi({ description: "counted since this process started; null where metrics go to CloudWatch" }),
+  })
+  .openapi("SystemStatus");
 
 const ASSETS = new Set([
   "swagger-ui.css",
@@ -61,30 +93,49 @@ export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
       },
     }),
     async (c) => {
-      const dependencies = await Promise.all(
-        deps.readiness.map(async ({ name, check }) => {
-          const started = performance.now();
-          try {
-            await Promise.race([
-              check(),
-              new Promise((_, reject) =>
-                setTimeout(() => reject(new Error("timed out after 2000 ms")), 2000).unref(),
-              ),
-            ]);
-            return { name, status: "up" as const, latencyMs: Math.round(performance.now() - started) };
-          } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
-            return {
-              name,
-              status: "down" as const,
-              latencyMs: Math.round(performance.now() - started),
-              error: message,
-            };
-          }
-        }),
-      );
+      const dependencies = await Promise.all(deps.readiness.map((dep) => checkDependency(dep)));
       const ready = dependencies.every((d) => d.status === "up");
       return c.json({ status: ready ? "ready" : "not-ready", dependencies } as const, ready ? 200 : 503);
+    },
+  );
+
+  app.get("/metrics", async (c) => {
+    const backend = prometheusBackend();
+    if (!backend) return problemResponse(c, problems.notFound("metrics (this runtime emits CloudWatch EMF)"));
+    return c.body(await backend.scrape(), 200, { "Content-Type": backend.contentType });
+  });
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/system/status",
+      tags: ["system"],
+      summary: "Consumer lag, schedule lag and throughput, for the console's system page",
+      responses: {
+        200: {
+          description: "the system's status now",
+          content: { "application/json": { schema: SystemStatus } },
+        },
+      },
+    }),
+    async (c) => {
+      const sources = deps.observability;
+      const [consumers, schedules, counted, dependencies] = await Promise.all([
+        sources?.consumerLag ? sources.consumerLag() : null,
+        sources?.scheduleLag ? sources.scheduleLag(c.get("tenant"), deps.clock.now()) : null,
+        throughput(),
+        Promise.all(deps.readiness.map((dep) => checkDependency(dep))),
+      ]);
+      return c.json(
+        {
+          generatedAt: deps.clock.now().toISOString(),
+          consumers,
+          schedules,
+          throughput: counted,
+          dependencies,
+        },
+        200,
+      );
     },
   );
 

@@ -1,0 +1,67 @@
+/**
+ * Verifies user JWTs with jose: signature against a JWKS (remote, e.g. a Cognito user pool,
+ * with key rotation handled by jose's cache; or a local key set), issuer, audience, expiry
+ * with a clock tolerance. Tenant and role come from claims: `custom:tenant` or `tenant`,
+ * `custom:role` or `role`.
+ */
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  type JSONWebKeySet,
+  type JWTPayload,
+  jwtVerify,
+} from "jose";
+import type { JwtVerifier } from "../../auth/authenticator.ts";
+import { AuthenticationError, isRole, type Principal, TENANT_PATTERN } from "../../auth/principal.ts";
+
+export interface JwtVerifierOptions {
+  /** a JWKS URL (AWS), or */
+  jwksUrl?: string | undefined;
+  /** a key set held in memory (the local runtime's own public key) */
+  jwks?: JSONWebKeySet | undefined;
+  issuer: string;
+  audience: string;
+  clockToleranceSeconds: number;
+  /** when a token has no tenant claim (e.g. single-tenant deployments); null: refuse */
+  defaultTenant?: string | null;
+}
+
+const claim = (payload: JWTPayload, ...names: string[]): unknown => {
+  for (const name of names) if (payload[name] !== undefined) return payload[name];
+  return undefined;
+};
+
+export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
+  const keys = options.jwksUrl
+    ? createRemoteJWKSet(new URL(options.jwksUrl))
+    : options.jwks
+      ? createLocalJWKSet(options.jwks)
+      : null;
+  return async (token: string): Promise<Principal> => {
+    if (!keys) throw new AuthenticationError("no JWKS is configured: only API keys are accepted");
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        clockTolerance: options.clockToleranceSeconds,
+        requiredClaims: ["sub", "exp"],
+      }));
+    } catch (error) {
+      if (error instanceof errors.JOSEError) {
+        throw new AuthenticationError(
+          error instanceof errors.JWTExpired ? "the token has expired" : `invalid token (${error.code})`,
+        );
+      }
+      throw error;
+    }
+    const tenant = claim(payload, "custom:tenant", "tenant") ?? options.defaultTenant ?? undefined;
+    const role = claim(payload, "custom:role", "role");
+    if (typeof tenant !== "string" || !TENANT_PATTERN.test(tenant)) {
+      throw new AuthenticationError("the token has no valid tenant claim");
+    }
+    if (!isRole(role)) throw new AuthenticationError("the token has no valid role claim");
+    return { tenant, subject: String(payload.sub), role, kind: "user" };
+  };
+}

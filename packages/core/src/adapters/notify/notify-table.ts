@@ -1,0 +1,91 @@
+/**
+ * The notifications table (single-table design, modelled with ElectroDB): preferences,
+ * each job's last outcome (for `job.recovered`) and the delivery log share one table with a
+ * generic `pk`/`sk` key.
+ */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { Entity } from "electrodb";
+import { ensureTable } from "../dynamodb/event-store-table.ts";
+
+const SERVICE = "jobledger-notify";
+
+export function ensureNotificationsTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  return ensureTable(client, {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "sk", AttributeType: "S" },
+    ],
+    KeySchema: [
+      { AttributeName: "pk", KeyType: "HASH" },
+      { AttributeName: "sk", KeyType: "RANGE" },
+    ],
+  });
+}
+
+export function preferenceEntity(doc: DynamoDBDocumentClient, table: string) {
+  return new Entity(
+    {
+      model: { entity: "preference", version: "1", service: SERVICE },
+      attributes: {
+        tenant: { type: "string", required: true },
+        id: { type: "string", required: true },
+        recipient: { type: "string", required: true },
+        /** JSON of the rest of the preference (scope, kinds, channels, quiet hours, digest) */
+        body: { type: "string", required: true },
+        createdAt: { type: "string", required: true },
+        updatedAt: { type: "string", required: true },
+      },
+      indexes: {
+        primary: { pk: { field: "pk", composite: ["tenant"] }, sk: { field: "sk", composite: ["id"] } },
+      },
+    },
+    { client: doc, table },
+  );
+}
+
+export function jobOutcomeEntity(doc: DynamoDBDocumentClient, table: string) {
+  return new Entity(
+    {
+      model: { entity: "jobOutcome", version: "1", service: SERVICE },
+      attributes: {
+        tenant: { type: "string", required: true },
+        jobId: { type: "string", required: true },
+        outcome: { type: ["ok", "failing"] as const, required: true },
+      },
+      indexes: {
+        primary: { pk: { field: "pk", composite: ["tenant"] }, sk: { field: "sk", composite: ["jobId"] } },
+      },
+    },
+    { client: doc, table },
+  );
+}
+
+export function deliveryEntity(doc: DynamoDBDocumentClient, table: string) {
+  return new Entity(
+    {
+      model: { entity: "delivery", version: "1", service: SERVICE },
+      attributes: {
+        tenant: { type: "string", required: true },
+        at: { type: "string", required: true },
+        id: { type: "string", required: true },
+        sourceEventId: { type: "string", required: true },
+        kind: { type: "string", required: true },
+        jobId: { type: "string", required: true },
+        runId: { type: "string" },
+        recipient: { type: "string", required: true },
+        channel: { type: "string", required: true },
+        destination: { type: "string", required: true },
+        status: { type: ["sent", "failed"] as const, required: true },
+        attempts: { type: "number", required: true },
+        error: { type: "string" },
+      },
+      indexes: {
+        primary: { pk: { field: "pk", composite: ["tenant"] }, sk: { field: "sk", composite: ["at", "id"] } },
+      },
+    },
+    { client: doc, table },
+  );
+}

@@ -1,0 +1,41 @@
+/**
+ * Turns the credentials of a request into a Principal: a bearer JWT (users) or an API key
+ * (services, as `Authorization: Bearer jl_...` or `X-API-Key`). Throws AuthenticationError
+ * for anything missing, malformed, forged, expired or revoked.
+ */
+import { type ApiKeyStore, apiKeyId, apiKeyMatches, looksLikeApiKey } from "./api-keys.ts";
+import { AuthenticationError, type Principal } from "./principal.ts";
+
+export type JwtVerifier = (token: string) => Promise<Principal>;
+
+export interface Credentials {
+  authorization?: string | undefined;
+  apiKey?: string | undefined;
+}
+
+export interface Authenticator {
+  authenticate(credentials: Credentials): Promise<Principal>;
+}
+
+export function createAuthenticator(deps: { verifyJwt: JwtVerifier; apiKeys: ApiKeyStore }): Authenticator {
+  const byApiKey = async (key: string): Promise<Principal> => {
+    const id = apiKeyId(key);
+    if (!id) throw new AuthenticationError("malformed API key");
+    const record = await deps.apiKeys.get(id);
+    if (!record || !apiKeyMatches(key, record)) throw new AuthenticationError("unknown API key");
+    if (record.revokedAt) throw new AuthenticationError("the API key was revoked");
+    return { tenant: record.tenant, subject: record.id, role: record.role, kind: "apiKey" };
+  };
+  return {
+    async authenticate({ authorization, apiKey }) {
+      if (apiKey !== undefined && apiKey !== "") return byApiKey(apiKey.trim());
+      if (authorization === undefined || authorization === "") {
+        throw new AuthenticationError("no credentials: send Authorization: Bearer <token> or X-API-Key");
+      }
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+      if (!match?.[1]) throw new AuthenticationError("the Authorization header must be `Bearer <token>`");
+      const token = match[1];
+      return looksLikeApiKey(token) ? byApiKey(token) : deps.verifyJwt(token);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * Who is calling: the tenant and role come only from a verified credential (a JWT or an API
+ * key), never from the request body or a header the caller controls.
+ */
+
+export const ROLES = ["viewer", "editor", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+export type PrincipalKind = "user" | "apiKey";
+
+export interface Principal {
+  tenant: string;
+  /** the JWT `sub`, or the API key's id */
+  subject: string;
+  role: Role;
+  kind: PrincipalKind;
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
+}
+
+/** true when `role` grants at least what `required` grants (admin ⊃ editor ⊃ viewer) */
+export function roleAtLeast(role: Role, required: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(required);
+}
+
+/** The actor recorded in events: `user:<sub>` or `apikey:<id>`. */
+export function actorOf(principal: Principal): string {
+  return principal.kind === "apiKey" ? `apikey:${principal.subject}` : `user:${principal.subject}`;
+}
+
+/** Tenant ids are part of every key: keep them to a safe alphabet. */
+export const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** Why a credential was refused; the API answers 401 for every one of these. */
+export class AuthenticationError extends Error {
+  override readonly name = "AuthenticationError";
+}

@@ -1,0 +1,139 @@
+/**
+ * API keys for services (admin only, by the policy table): create (the key is shown once),
+ * list (never the key or its hash), revoke. Keys belong to the caller's tenant.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { ApiKeyRecord } from "@jobledger/core/auth/api-keys";
+import { newApiKey } from "@jobledger/core/auth/api-keys";
+import { ROLES } from "@jobledger/core/auth/principal";
+import type { Api } from "../app.ts";
+import type { ApiDeps } from "../context.ts";
+import { errorResponses } from "../openapi-shared.ts";
+import { problems } from "../problem.ts";
+
+const ApiKey = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    createdAt: z.string(),
+    createdBy: z.string(),
+    revokedAt: z.string().nullable(),
+    revokedBy: z.string().nullable(),
+  })
+  .openapi("ApiKey");
+
+const CreatedApiKey = ApiKey.extend({
+  key: z.string().openapi({ description: "the key itself: shown only in this response" }),
+}).openapi("CreatedApiKey");
+
+const CreateBody = z
+  .object({
+    name: z.string().min(1).max(100),
+    role: z.enum(ROLES),
+  })
+  .strict();
+
+const IdParam = z.object({
+  id: z
+    .string()
+    .regex(/^[a-z0-9]{16}$/, "id must be an API key id")
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+const view = (r: ApiKeyRecord): z.infer<typeof ApiKey> => ({
+  id: r.id,
+  name: r.name,
+  role: r.role,
+  createdAt: r.createdAt,
+  createdBy: r.createdBy,
+  revokedAt: r.revokedAt,
+  revokedBy: r.revokedBy,
+});
+
+const authErrors = () => ({
+  401: { description: "missing or invalid credentials" },
+  403: { description: "the credential's role may not manage API keys (admin only)" },
+});
+
+export function registerApiKeyRoutes(app: Api, deps: ApiDeps): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/api-keys",
+      tags: ["api-keys"],
+      summary: "Create an API key (the key is shown once)",
+      request: { body: { required: true, content: { "application/json": { schema: CreateBody } } } },
+      responses: {
+        201: { description: "created", content: { "application/json": { schema: CreatedApiKey } } },
+        ...authErrors(),
+        ...errorResponses(400, 413, 415, 422),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const { id, key, hash } = newApiKey();
+      const record: ApiKeyRecord = {
+        id,
+        tenant: c.get("tenant"),
+        name: body.name,
+        role: body.role,
+        hash,
+        createdAt: deps.clock.now().toISOString(),
+        createdBy: c.get("actor"),
+        revokedAt: null,
+        revokedBy: null,
+      };
+      await deps.apiKeys.put(record);
+      c.header("Location", `/v1/api-keys/${id}`);
+      c.header("Cache-Control", "no-store");
+      return c.json({ ...view(record), key }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/api-keys",
+      tags: ["api-keys"],
+      summary: "List this tenant's API keys (without the keys)",
+      responses: {
+        200: {
+          description: "the keys",
+          content: { "application/json": { schema: z.object({ items: z.array(ApiKey) }) } },
+        },
+        ...authErrors(),
+      },
+    }),
+    async (c) => {
+      const records = await deps.apiKeys.list(c.get("tenant"));
+      return c.json({ items: records.map(view) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/v1/api-keys/{id}",
+      tags: ["api-keys"],
+      summary: "Revoke an API key (requests with it get 401 from now on)",
+      request: { params: IdParam },
+      responses: {
+        204: { description: "revoked" },
+        ...authErrors(),
+        ...errorResponses(400, 404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const done = await deps.apiKeys.revoke(
+        c.get("tenant"),
+        id,
+        deps.clock.now().toISOString(),
+        c.get("actor"),
+      );
+      if (!done) throw problems.notFound(`API key ${id}`);
+      return c.body(null, 204);
+    },
+  );
+}

@@ -1,0 +1,30 @@
+/** System status (consumer lag, schedule lag, throughput, dependencies) from /v1/system/status. */
+import { createResource, For, onCleanup } from "solid-js";
+import { AsyncState } from "../components/AsyncState";
+import { JsonView } from "../components/JsonView";
+import { api } from "../lib/api";
+
+export default function SystemPage() {
+  const [status, { refetch }] = createResource(() => api<Record<string, unknown>>("/api/v1/system/status"));
+  const timer = setInterval(() => void refetch(), 5000);
+  onCleanup(() => clearInterval(timer));
+  return (
+    <>
+      <h1>System</h1>
+      <AsyncState resource={status} what="the system status">
+        {(s) => (
+          <div class="grid2">
+            <For each={Object.entries(s)}>
+              {([key, value]) => (
+                <section class="card">
+                  <h2>{key}</h2>
+                  <JsonView value={value} />
+                </section>
+              )}
+            </For>
+          </div>
+        )}
+      </AsyncState>
+    </>
+  );
+}
