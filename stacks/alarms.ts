@@ -36,6 +36,7 @@ export function alarms(settings: StackSettings, fns: FunctionResources) {
     ["Runner", fns.runner],
     ["RedisProjector", fns.redisProjector],
     ["Notifier", fns.notifier],
+    ["LakeProjector", fns.lakeProjector],
   ] as const) {
     created.push(
       new aws.cloudwatch.MetricAlarm(`${name}IteratorAgeAlarm`, {
@@ -71,6 +72,7 @@ export function alarms(settings: StackSettings, fns: FunctionResources) {
     ["Runner", fns.runner.function],
     ["RedisProjector", fns.redisProjector.function],
     ["Notifier", fns.notifier.function],
+    ["LakeProjector", fns.lakeProjector.function],
     ["SchedulerTick", fns.schedulerTick],
   ] as const) {
     created.push(

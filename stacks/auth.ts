@@ -34,7 +34,8 @@ export function auth(settings: StackSettings) {
       attributeDataType: "String",
       mutable: true,
       developerOnlyAttribute: false,
-      stringAttributeConstraints: { minLength: "1", maxLength: "64" },
+      // the API accepts tenants of up to 63 characters (docs/security.md)
+      stringAttributeConstraints: { minLength: "1", maxLength: "63" },
     })),
     deletionProtection: settings.production ? "ACTIVE" : "INACTIVE",
   });

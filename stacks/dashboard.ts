@@ -19,11 +19,17 @@ export function dashboard(fns: FunctionResources, alarms: aws.cloudwatch.MetricA
   const consumers = [
     ["PostgresProjector", fns.postgresProjector],
     ["Runner", fns.runner],
+    ["RedisProjector", fns.redisProjector],
+    ["Notifier", fns.notifier],
+    ["LakeProjector", fns.lakeProjector],
   ] as const;
   const functions = [
     ["Api", fns.api],
     ["PostgresProjector", fns.postgresProjector.function],
     ["Runner", fns.runner.function],
+    ["RedisProjector", fns.redisProjector.function],
+    ["Notifier", fns.notifier.function],
+    ["LakeProjector", fns.lakeProjector.function],
     ["SchedulerTick", fns.schedulerTick],
   ] as const;
   const apiId = fns.httpApi.nodes.api.id;

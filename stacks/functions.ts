@@ -1,10 +1,10 @@
 /// <reference path="../.sst/platform/config.d.ts" />
 /**
- * The Lambda functions and what invokes them: the API behind an API Gateway HTTP API, the
- * Postgres projector, the runner, the Redis projector and the notifier as Kinesis event
- * source mappings (batch size,
- * parallelization factor, bisect-on-error, partial batch responses, an SQS on-failure
- * destination each), and the scheduler tick on an EventBridge schedule every minute.
+ * The Lambda functions and what invokes them: the API behind an API Gateway HTTP API; the
+ * Postgres projector, the runner, the Redis projector, the notifier and the lake projector
+ * as Kinesis event source mappings (batch size, parallelization factor, bisect-on-error,
+ * partial batch responses, an SQS on-failure destination each); and the scheduler tick on an
+ * EventBridge schedule every minute.
  * Every function gets the environment `packages/core/src/config.ts` reads and only the IAM
  * actions of its role (./permissions.ts).
  */
@@ -24,6 +24,7 @@ export const handlers = {
   schedulerTick: "packages/functions/src/handlers/scheduler-tick.handler",
   redisProjector: "packages/functions/src/handlers/redis-projector.handler",
   notifier: "packages/functions/src/handlers/notifier.handler",
+  lakeProjector: "packages/functions/src/handlers/lake-projector.handler",
 } as const satisfies Record<FunctionRole, string>;
 
 /** Where the Postgres migrations live in the repository. */
@@ -100,6 +101,8 @@ export function functions({ settings, store, net, signingMasterKey, users, chann
       timeoutSeconds: number;
       memoryMb: number;
       extraEnvironment?: Record<string, $util.Input<string>>;
+      /** packages installed into the bundle instead of bundled (they load files beside themselves) */
+      install?: string[];
     },
     extraPermissions: PermissionStatement<$util.Input<string>>[] = [],
   ) =>
@@ -116,6 +119,7 @@ export function functions({ settings, store, net, signingMasterKey, users, chann
       nodejs: {
         // pg's optional native binding is never used
         esbuild: { external: ["pg-native"] },
+        ...(options.install ? { install: options.install } : {}),
       },
       logging: { retention: settings.logRetention, format: "json" },
     });
@@ -147,12 +151,13 @@ export function functions({ settings, store, net, signingMasterKey, users, chann
     role: FunctionRole,
     consumerSettings: ConsumerSettings,
     extraEnvironment: Record<string, $util.Input<string>> = {},
+    install?: string[],
   ) => {
     const deadLetters = new aws.sqs.Queue(`${name}DeadLetters`, {
       sqsManagedSseEnabled: true,
       messageRetentionSeconds: 14 * 24 * 3600,
     });
-    const handler = fn(name, role, { ...consumerSettings, extraEnvironment }, [
+    const handler = fn(name, role, { ...consumerSettings, extraEnvironment, install }, [
       { actions: ["sqs:SendMessage"], resources: [deadLetters.arn] },
     ]);
     store.stream.subscribe(name, handler.arn, {
@@ -194,7 +199,26 @@ export function functions({ settings, store, net, signingMasterKey, users, chann
   const schedulerTick = fn("SchedulerTick", "schedulerTick", { timeoutSeconds: 60, memoryMb: 256 });
   const cron = new sst.aws.Cron("SchedulerSchedule", { function: schedulerTick, schedule: "rate(1 minute)" });
 
-  return { httpApi, api, postgresProjector, runner, redisProjector, notifier, schedulerTick, cron };
+  // the lake projector: Parquet (parquet-wasm loads its .wasm beside its module: not bundled)
+  const lakeProjector = consumer(
+    "LakeProjector",
+    "lakeProjector",
+    settings.consumers.lakeProjector,
+    { JOBLEDGER_LAKE_BUCKET: analytics.bucket.name },
+    ["parquet-wasm"],
+  );
+
+  return {
+    httpApi,
+    api,
+    postgresProjector,
+    runner,
+    redisProjector,
+    notifier,
+    lakeProjector,
+    schedulerTick,
+    cron,
+  };
 }
 
 export type FunctionResources = ReturnType<typeof functions>;

@@ -64,7 +64,7 @@ export function network(settings: StackSettings) {
       `postgres://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${host}:${port}/${database}?sslmode=verify-full`,
   );
 
-  /** a `rediss://` URL for the live read model (config.ts has no REDIS_URL yet: see docs/deploy.md) */
+  /** `REDIS_URL` of the live read model: TLS (`rediss://`; transit encryption is required), auth token */
   const redisUrl = $resolve([redis.username, redis.password, redis.host, redis.port]).apply(
     ([username, password, host, port]) =>
       `rediss://${encodeURIComponent(username ?? "default")}:${encodeURIComponent(password ?? "")}@${host}:${port}`,

@@ -49,7 +49,8 @@ export type FunctionRole =
   | "runner"
   | "schedulerTick"
   | "redisProjector"
-  | "notifier";
+  | "notifier"
+  | "lakeProjector";
 
 /** Actions a Lambda event source mapping needs on the Kinesis stream of its function. */
 export const kinesisConsumerActions = [
@@ -126,6 +127,13 @@ export function functionPermissions<R>(
       // fills gaps by reading the event store; writes only to Redis
       return [
         { actions: ["dynamodb:Query"], resources: [t.eventsTable] },
+        { actions: kinesisConsumerActions, resources: [t.stream] },
+      ];
+    case "lakeProjector":
+      return [
+        // reads a finished run's stream for its row; writes Parquet objects, reads nothing back
+        { actions: ["dynamodb:Query"], resources: [t.eventsTable] },
+        { actions: ["s3:PutObject"], resources: [t.lakeObjects] },
         { actions: kinesisConsumerActions, resources: [t.stream] },
       ];
     case "notifier":

@@ -38,6 +38,7 @@ export interface StackSettings {
     runner: ConsumerSettings;
     redisProjector: ConsumerSettings;
     notifier: ConsumerSettings;
+    lakeProjector: ConsumerSettings;
   };
   notifications: {
     /** sender of notification e-mails (JOBLEDGER_EMAIL_FROM), e.g. `Jobledger <alerts@example.com>` */
@@ -78,7 +79,7 @@ function intFrom(env: Env, name: string, fallback: number, min: number, max: num
  * `JOBLEDGER_RUNNER_PARALLELIZATION`, `JOBLEDGER_PROJECTOR_BATCH`,
  * `JOBLEDGER_PROJECTOR_PARALLELIZATION`, `JOBLEDGER_REDIS_PROJECTOR_BATCH`,
  * `JOBLEDGER_REDIS_PROJECTOR_PARALLELIZATION`, `JOBLEDGER_NOTIFIER_BATCH`,
- * `JOBLEDGER_NOTIFIER_PARALLELIZATION`, `JOBLEDGER_ALARM_EMAIL`, `JOBLEDGER_TARGET_ALLOWLIST`,
+ * `JOBLEDGER_NOTIFIER_PARALLELIZATION`, `JOBLEDGER_LAKE_PROJECTOR_BATCH`, `JOBLEDGER_ALARM_EMAIL`, `JOBLEDGER_TARGET_ALLOWLIST`,
  * `JOBLEDGER_EMAIL_FROM`, `JOBLEDGER_EMAIL_IDENTITY`, `JOBLEDGER_CONSOLE_ORIGIN`.
  */
 export function stackSettings(stage: string, env: Env = {}): StackSettings {
@@ -146,6 +147,16 @@ export function stackSettings(stage: string, env: Env = {}): StackSettings {
         maximumRecordAgeInSeconds: 6 * 3600,
         timeoutSeconds: 120,
         memoryMb: 512,
+      },
+      lakeProjector: {
+        // one Parquet object per (table, tenant, day) per batch: few, large batches
+        batchSize: intFrom(env, "JOBLEDGER_LAKE_PROJECTOR_BATCH", 2000, 1, 10_000),
+        parallelizationFactor: 1,
+        maximumBatchingWindowInSeconds: 60,
+        maximumRetryAttempts: 10,
+        maximumRecordAgeInSeconds: 24 * 3600,
+        timeoutSeconds: 120,
+        memoryMb: 1024,
       },
     },
     notifications: notificationSettings(stage, env),

@@ -46,6 +46,7 @@ export function needsBuild(): boolean {
   const sources = Math.max(
     newestMtime(path.join(WEB_DIR, "src")),
     newestMtime(path.join(WEB_DIR, "app.config.ts")),
+    existsSync(path.join(WEB_DIR, "public")) ? newestMtime(path.join(WEB_DIR, "public")) : 0,
   );
   return sources > built;
 }

@@ -41,6 +41,8 @@ beforeAll(async () => {
       JOBLEDGER_EMAIL_FROM: "Jobledger CI <alerts@ci.example.com>",
       JOBLEDGER_EMAIL_IDENTITY: "ci.example.com",
       JOBLEDGER_CONSOLE_ORIGIN: "https://console.ci.example.com",
+      // the console needs its Lambda build to be planned (stacks/console.ts); not this test's subject
+      JOBLEDGER_STACKS_WITHOUT_CONSOLE: "1",
     },
   });
 }, 180_000);
@@ -86,6 +88,7 @@ const FUNCTIONS = [
   "SchedulerTick",
   "RedisProjector",
   "Notifier",
+  "LakeProjector",
 ];
 
 /** The key schema of a table as the stack declares it and as DynamoDB describes it, comparable. */
@@ -109,10 +112,8 @@ const describedKeys = (t: TableDescription) => ({
 });
 
 describe("the new services in the stacks", () => {
-  it("evaluate without errors other than the console's", () => {
-    // the console (packages/web) is another part's; see docs/deploy.md
-    const ours = evaluation.errors.map(String).filter((e) => !e.includes("SolidStart"));
-    expect(ours).toEqual([]);
+  it("evaluate without errors and output the user pool, its client and the integration bus", () => {
+    expect(evaluation.errors.map(String)).toEqual([]);
     expect(evaluation.outputs.userPool).toBe(`${named("aws:cognito/userPool:UserPool", "Users").name}-id`);
     expect(evaluation.outputs.integrationBus).toBe("jobledger-ci-integration");
   });
@@ -162,7 +163,7 @@ describe("the new services in the stacks", () => {
         expect.arrayContaining(["kinesis:GetRecords", "kinesis:GetShardIterator"]),
       );
     }
-    expect(mappings).toHaveLength(4);
+    expect(mappings).toHaveLength(5);
   });
 
   it("point REDIS_URL of the API and the Redis projector at the ElastiCache primary over TLS, off elsewhere", () => {
@@ -176,7 +177,7 @@ describe("the new services in the stacks", () => {
         "6379",
       ]);
     }
-    for (const name of ["PostgresProjector", "Runner", "SchedulerTick", "Notifier"]) {
+    for (const name of ["PostgresProjector", "Runner", "SchedulerTick", "Notifier", "LakeProjector"]) {
       expect(environment(name).REDIS_URL, name).toBe("off");
     }
   });
@@ -295,8 +296,31 @@ describe("the new services in the stacks", () => {
       "s3:PutObject",
     ]);
     for (const name of FUNCTIONS.filter((n) => n !== "ApiFunction")) {
-      expect(allowedOn(name, `${lake}/*`), name).toEqual([]);
+      // the lake projector only writes (next test)
+      expect(allowedOn(name, `${lake}/*`), name).not.toContain("s3:GetObject");
       expect(allowedOn(name, state(workgroup, "arn")), name).toEqual([]);
     }
+  });
+
+  it("subscribe the lake projector, let it write (only write) the lake's objects, and ship parquet-wasm unbundled", () => {
+    const lake = named("aws:s3/bucket:Bucket", "LakeBucket");
+    const mapping = ofType("aws:lambda/eventSourceMapping:EventSourceMapping").find(
+      (m) => m.inputs.functionName === state(lambda("LakeProjector"), "arn"),
+    );
+    expect(mapping?.inputs).toMatchObject({
+      eventSourceArn: state(stream(), "arn"),
+      batchSize: 2000,
+      maximumBatchingWindowInSeconds: 60,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    expect(environment("LakeProjector").JOBLEDGER_LAKE_BUCKET).toBe(state(lake, "bucket"));
+    expect(allowedOn("LakeProjector", `${state(lake, "arn")}/*`)).toEqual(["s3:PutObject"]);
+    expect(allowedOn("LakeProjector", state(table("EventStore"), "arn"))).toEqual(["dynamodb:Query"]);
+    for (const name of FUNCTIONS.filter((n) => n !== "LakeProjector")) {
+      expect(allowedOn(name, `${state(lake, "arn")}/*`), name).not.toContain("s3:PutObject");
+    }
+    const build = evaluation.builds.find((b) => b.functionID === "LakeProjector");
+    expect(build?.errors).toEqual([]);
+    expect(build?.exports).toContain("handler");
   });
 });

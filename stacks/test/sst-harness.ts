@@ -223,7 +223,14 @@ async function buildHandler(work: string, input: Json): Promise<RecordedBuild> {
     result.errors.push(`Could not find a file for handler "${handler}" of function ${functionID}`);
     return result;
   }
-  const properties = (input.properties ?? {}) as { esbuild?: { external?: string[] }; install?: string[] };
+  const properties = (input.properties ?? {}) as {
+    esbuild?: { external?: string[] };
+    /** SST passes `install: ["a"]` on as `{ a: "*" }` */
+    install?: string[] | Record<string, string>;
+  };
+  const installed = Array.isArray(properties.install)
+    ? properties.install
+    : Object.keys(properties.install ?? {});
   try {
     const built = await build({
       entryPoints: [source],
@@ -234,7 +241,7 @@ async function buildHandler(work: string, input: Json): Promise<RecordedBuild> {
       target: "node20",
       metafile: true,
       logLevel: "silent",
-      external: [...(properties.esbuild?.external ?? []), ...(properties.install ?? [])],
+      external: [...(properties.esbuild?.external ?? []), ...installed],
       banner: {
         js: 'import { createRequire as topLevelCreateRequire } from "module"; const require = topLevelCreateRequire(import.meta.url);',
       },
@@ -338,6 +345,8 @@ export async function evaluateStacks(options: EvaluateOptions): Promise<Evaluati
   const inFlight = { count: 0 };
   const server = await startRpcServer(work, builds, inFlight);
   Object.assign(process.env, options.env ?? {}, {
+    // SST plans the console from its real build output, which a mocked build never writes
+    JOBLEDGER_STACKS_WITHOUT_CONSOLE: "1",
     SST_SERVER: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
   });
 

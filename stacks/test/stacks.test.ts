@@ -12,7 +12,7 @@ import path from "node:path";
 import { eventStoreTableSchema } from "@jobledger/core/adapters/dynamodb/event-store-table";
 import { hostRateLimitTableDefinition } from "@jobledger/core/adapters/http/host-rate-limit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consoleIsBuilt } from "../console.ts";
+import { CONSOLE_BUILD_COMMAND, CONSOLE_PATH, consoleIsBuilt } from "../console.ts";
 import { type Evaluation, evaluateStacks, type RecordedResource, ROOT, sqlFiles } from "./sst-harness.ts";
 
 type Json = Record<string, unknown>;
@@ -45,6 +45,7 @@ const FUNCTIONS = {
   SchedulerTick: "packages/functions/src/handlers/scheduler-tick.handler",
   RedisProjector: "packages/functions/src/handlers/redis-projector.handler",
   Notifier: "packages/functions/src/handlers/notifier.handler",
+  LakeProjector: "packages/functions/src/handlers/lake-projector.handler",
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 
@@ -163,12 +164,13 @@ describe("the stacks evaluated with Pulumi mocks", () => {
 
   it("feed each consumer from the stream with batching, bisect-on-error, partial batch responses and its own on-failure queue", () => {
     const mappings = ofType("aws:lambda/eventSourceMapping:EventSourceMapping");
-    expect(mappings).toHaveLength(4);
+    expect(mappings).toHaveLength(5);
     for (const [consumer, batchSize, parallelizationFactor] of [
       ["PostgresProjector", 500, 2],
       ["Runner", 50, 10],
       ["RedisProjector", 500, 2],
       ["Notifier", 100, 2],
+      ["LakeProjector", 2000, 1],
     ] as const) {
       const mapping = mappings.find((m) => m.inputs.functionName === state(lambda(consumer), "arn"));
       expect(mapping, consumer).toBeDefined();
@@ -357,7 +359,7 @@ describe("the stacks evaluated with Pulumi mocks", () => {
         .map((a) => Object.values(a.dimensions as Record<string, string>)[0])
         .sort();
     const fnName = (name: FunctionName) => state(lambda(name), "name");
-    const consumers = ["PostgresProjector", "Runner", "RedisProjector", "Notifier"] as const;
+    const consumers = ["PostgresProjector", "Runner", "RedisProjector", "Notifier", "LakeProjector"] as const;
     expect(watching("IteratorAge")).toEqual(consumers.map(fnName).sort());
     expect(watching("Errors")).toEqual((Object.keys(FUNCTIONS) as FunctionName[]).map(fnName).sort());
     expect(watching("ApproximateNumberOfMessagesVisible")).toEqual(
@@ -440,9 +442,14 @@ describe("the stacks evaluated with Pulumi mocks", () => {
     expect(evaluation.outputs.dashboard).toBe("jobledger-ci");
   });
 
-  it("declare the console only once packages/web is a SolidStart app", () => {
-    const built = consoleIsBuilt(ROOT);
-    expect(ofType("sst:aws:SolidStart")).toHaveLength(built ? 1 : 0);
-    if (!built) expect(evaluation.outputs.console).toBeUndefined();
+  it("build the console for Lambda on deploy (the evaluation itself leaves it out)", () => {
+    expect(consoleIsBuilt(ROOT)).toBe(true);
+    const scripts = JSON.parse(readFileSync(path.join(ROOT, CONSOLE_PATH, "package.json"), "utf8")).scripts;
+    expect(CONSOLE_BUILD_COMMAND).toBe("npm run build:lambda");
+    expect(scripts["build:lambda"]).toContain("JOBLEDGER_CONSOLE_PRESET=aws-lambda");
+    expect(readFileSync(path.join(ROOT, CONSOLE_PATH, "app.config.ts"), "utf8")).toContain(
+      "process.env.JOBLEDGER_CONSOLE_PRESET",
+    );
+    expect(ofType("sst:aws:SolidStart")).toHaveLength(0);
   });
 });

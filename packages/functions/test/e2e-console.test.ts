@@ -2,16 +2,22 @@
  * The web console end to end: the local system and the console server (packages/web, built on
  * demand), driven through Debian's Chromium with playwright-core. Creates a job (first with an
  * invalid cron to see the inline error), triggers it, opens the run, reads the audit trail,
- * pauses the job, and saves screenshots of the main pages to docs/screenshots/.
+ * pauses the job, and saves screenshots of the main pages: to docs/screenshots/ (shown in the
+ * README) when JOBLEDGER_SCREENSHOTS=docs, else to a temporary folder so a test run leaves the
+ * checkout untouched.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { type ConsoleServer, startConsole } from "@jobledger/web";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestSystem, type TestSystem } from "./support/local-system.ts";
 
-const shots = path.resolve(import.meta.dirname, "../../../docs/screenshots");
+const shots =
+  process.env.JOBLEDGER_SCREENSHOTS === "docs"
+    ? path.resolve(import.meta.dirname, "../../../docs/screenshots")
+    : mkdtempSync(path.join(tmpdir(), "jobledger-screenshots-"));
 let sys: TestSystem;
 let web: ConsoleServer;
 let browser: Browser;

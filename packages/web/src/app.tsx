@@ -20,6 +20,7 @@ function Layout(props: ParentProps) {
           </A>
           <A href="/runs">Runs</A>
           <A href="/analytics">Analytics</A>
+          <A href="/notifications">Notifications</A>
           <A href="/system">System</A>
         </nav>
         <LiveIndicator />

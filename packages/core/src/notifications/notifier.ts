@@ -13,6 +13,7 @@
 import { type DecodedEvent, type NewEvent, parseStreamId, streamIdOf } from "@jobledger/events";
 import type { ConsumeRecord } from "../changefeed/consumer.ts";
 import type { Logger } from "../logging.ts";
+import { notificationDeliveries } from "../observability/instruments.ts";
 import type { Clock } from "../ports/clock.ts";
 import { type EventStore, VersionConflict } from "../ports/event-store.ts";
 import type {
@@ -210,6 +211,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         destination: destinationOf(channel),
       };
       attempts.forEach((attempt, i) => {
+        notificationDeliveries.inc({ channel: channel.type, result: attempt.ok ? "sent" : "failed" });
         const eventId = options.newId();
         const envelope = {
           eventId,

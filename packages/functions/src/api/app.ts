@@ -18,6 +18,7 @@ import { registerJobRoutes } from "./routes/jobs.ts";
 import { registerLiveRoutes } from "./routes/live.ts";
 import { registerNotificationRoutes } from "./routes/notifications.ts";
 import { registerRunRoutes } from "./routes/runs.ts";
+import { registerScheduleRoutes } from "./routes/schedules.ts";
 import { registerSystemRoutes } from "./routes/system.ts";
 import { validationHook } from "./validation.ts";
 
@@ -44,6 +45,7 @@ export function createApi(deps: ApiDeps): Api {
 
   registerSystemRoutes(app, deps);
   registerJobRoutes(app, deps);
+  registerScheduleRoutes(app, deps);
   registerRunRoutes(app, deps);
   registerNotificationRoutes(app, deps);
   registerAnalyticsRoutes(app, deps);

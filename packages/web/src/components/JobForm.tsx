@@ -3,8 +3,18 @@ import { useNavigate } from "@solidjs/router";
 import { createSignal, For, type JSX, Show } from "solid-js";
 import { createStore } from "solid-js/store";
 import { ApiError, api, fieldErrors } from "../lib/api";
-import { definitionFromForm, fieldForPath, type JobFormFields } from "../lib/job-form";
+import { definitionFromForm, fieldForPath, type JobFormFields, scheduleFromForm } from "../lib/job-form";
+import type { FormFieldErrors } from "../lib/schedule-preview";
 import type { Job } from "../lib/types";
+import { NextRuns } from "./NextRuns";
+
+const SCHEDULE_FIELDS: readonly (keyof JobFormFields)[] = [
+  "scheduleType",
+  "expression",
+  "timezone",
+  "everySeconds",
+  "at",
+];
 
 export function JobForm(props: { initial: JobFormFields; job?: Job }) {
   const navigate = useNavigate();
@@ -12,6 +22,15 @@ export function JobForm(props: { initial: JobFormFields; job?: Job }) {
   const [errors, setErrors] = createSignal<Partial<Record<keyof JobFormFields, string>>>({});
   const [general, setGeneral] = createSignal<string[]>([]);
   const [saving, setSaving] = createSignal(false);
+  // live errors of the schedule preview; they replace the last submit's errors on schedule fields
+  const [previewErrors, setPreviewErrors] = createSignal<FormFieldErrors>({});
+  const errorFor = (name: keyof JobFormFields) => errors()[name] ?? previewErrors()[name];
+  const showPreviewErrors = (fields: FormFieldErrors) => {
+    setPreviewErrors(fields);
+    const rest = { ...errors() };
+    for (const name of SCHEDULE_FIELDS) delete rest[name];
+    setErrors(rest);
+  };
 
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
@@ -53,9 +72,9 @@ export function JobForm(props: { initial: JobFormFields; job?: Job }) {
     <label>
       {label}
       {input}
-      <Show when={errors()[name]}>
+      <Show when={errorFor(name)}>
         <span class="field-error" id={`${name}-error`} role="alert">
-          {errors()[name]}
+          {errorFor(name)}
         </span>
       </Show>
     </label>
@@ -64,8 +83,8 @@ export function JobForm(props: { initial: JobFormFields; job?: Job }) {
     <input
       name={name}
       value={form[name]}
-      aria-invalid={errors()[name] ? "true" : undefined}
-      aria-describedby={errors()[name] ? `${name}-error` : undefined}
+      aria-invalid={errorFor(name) ? "true" : undefined}
+      aria-describedby={errorFor(name) ? `${name}-error` : undefined}
       onInput={(e) => setForm(name, e.currentTarget.value)}
       {...attrs}
     />
@@ -129,6 +148,7 @@ export function JobForm(props: { initial: JobFormFields; job?: Job }) {
           {field("at", "At (ISO instant)", text("at", { placeholder: "2030-01-01T09:00:00Z" }))}
         </Show>
       </div>
+      <NextRuns schedule={() => scheduleFromForm(form)} onFieldErrors={showPreviewErrors} />
       <div class="grid2">
         {field("timeoutMs", "Timeout (ms)", text("timeoutMs", { inputmode: "numeric" }))}
         {field("maxAttempts", "Max attempts", text("maxAttempts", { inputmode: "numeric" }))}

@@ -24,14 +24,14 @@ import {
 
 /**
  * parquet-wasm reads its .wasm file next to its own module when loaded: it is imported on first
- * write by a computed specifier, so bundles that never write the lake (the API) do not load it,
- * and a function that does must ship `parquet-wasm` unbundled (SST `nodejs.install`).
+ * write (a literal specifier, so bundlers include our module), so processes that never write
+ * the lake never load it; a function that does ships `parquet-wasm` unbundled (SST
+ * `nodejs.install`).
  */
-const PARQUET_MODULE = "./parquet.ts";
 type ParquetModule = typeof import("./parquet.ts");
 let parquet: Promise<ParquetModule> | null = null;
 const loadParquet = (): Promise<ParquetModule> => {
-  parquet ??= import(PARQUET_MODULE) as Promise<ParquetModule>;
+  parquet ??= import("./parquet.ts");
   return parquet;
 };
 

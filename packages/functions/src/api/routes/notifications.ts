@@ -1,6 +1,7 @@
 /**
  * Notifications: preferences (who hears about what, through which channels) at
  * `/v1/notification-preferences`, and the delivery log at `/v1/notifications`.
+ * `GET /v1/notifications/push-key` gives browsers the VAPID public key for Web Push.
  * Webhook secrets are write-only: answers say `secretSet: true` instead of the secret.
  */
 import { createRoute, z } from "@hono/zod-openapi";
@@ -306,6 +307,34 @@ export function registerNotificationRoutes(app: Api, deps: ApiDeps): void {
       const removed = await stores().preferences.remove(c.get("tenant"), id);
       if (!removed) throw problems.notFound(`notification preference ${id}`);
       return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/notifications/push-key",
+      tags: ["notifications"],
+      summary: "The VAPID public key browsers subscribe to Web Push with",
+      responses: {
+        200: {
+          description: "the key (base64url, an uncompressed P-256 point)",
+          content: json(z.object({ publicKey: z.string() }).openapi("PushKey")),
+        },
+        ...errorResponses(503),
+      },
+    }),
+    (c) => {
+      const publicKey = deps.config.notifications.vapidPublicKey;
+      if (!publicKey || !deps.config.notifications.vapidPrivateKey) {
+        throw new ProblemError(
+          503,
+          "push-unavailable",
+          "Web Push is not configured",
+          "set JOBLEDGER_VAPID_PUBLIC_KEY and JOBLEDGER_VAPID_PRIVATE_KEY",
+        );
+      }
+      return c.json({ publicKey }, 200);
     },
   );
 
