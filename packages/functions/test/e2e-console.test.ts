@@ -10,8 +10,9 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type ConsoleServer, startConsole } from "@jobledger/web";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { launchChromium } from "./support/browser.ts";
 import { startTestSystem, type TestSystem } from "./support/local-system.ts";
 
 const shots =
@@ -26,19 +27,7 @@ let page: Page;
 beforeAll(async () => {
   sys = await startTestSystem({ JOBLEDGER_TICK_MS: "200" });
   web = await startConsole({ apiUrl: sys.url, apiToken: sys.devToken, port: 0, log: () => {} });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   mkdirSync(shots, { recursive: true });
 }, 240_000);

@@ -7,8 +7,9 @@
  * error inline).
  */
 import { type ConsoleServer, startConsole } from "@jobledger/web";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { launchChromium } from "./support/browser.ts";
 import { eventually, startTestSystem, type TestSystem } from "./support/local-system.ts";
 
 let sys: TestSystem;
@@ -20,16 +21,7 @@ let page: Page;
 beforeAll(async () => {
   sys = await startTestSystem({ JOBLEDGER_TICK_MS: "200" });
   web = await startConsole({ apiUrl: sys.url, apiToken: sys.devToken, port: 0, log: () => {} });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-    ],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(["notifications"], { origin: web.url });
   page = await context.newPage();
