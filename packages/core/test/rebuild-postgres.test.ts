@@ -59,6 +59,15 @@ async function workload(tenant: string, jobs: number) {
       tags: [`t${i % 3}`],
     } as never); // the input type is the API's (zod) input; this literal is a valid one
     if (i % 2 === 0) await jc.update(ctx(tenant), job.id, { name: `job ${i} renamed` } as never);
+    if (i % 4 === 1) {
+      // consecutive pause/resume toggles: the rebuild folds them (only the last is written)
+      for (let k = 0; k < 2; k++) {
+        clock.advance(1000);
+        await jc.pause(ctx(tenant), job.id, { reason: `toggle ${k}` });
+        clock.advance(1000);
+        await jc.resume(ctx(tenant), job.id);
+      }
+    }
     if (i % 3 === 0) await jc.pause(ctx(tenant), job.id, { reason: "why not" });
     if (i % 5 === 4) await jc.delete(ctx(tenant), job.id);
     const runId = randomUUID();

@@ -11,6 +11,9 @@ import { JOB_EVENT_TYPES } from "../domain/job/aggregate.ts";
 
 const HANDLED: ReadonlySet<EventType> = new Set<EventType>(JOB_EVENT_TYPES);
 
+/** Pause and resume write the same columns from the event alone: the later of two wins. */
+export const PAUSE_TOGGLES: ReadonlySet<EventType> = new Set<EventType>(["JobPaused", "JobResumed"]);
+
 /** The job id of an event on `<tenant>/job/<jobId>`; the tenant must be the event's own. */
 export function jobIdOf(event: Pick<DecodedEvent, "streamId" | "tenant" | "type">): string {
   const { tenant, kind, id } = parseStreamId(event.streamId);
@@ -25,6 +28,7 @@ export function jobIdOf(event: Pick<DecodedEvent, "streamId" | "tenant" | "type"
 export const jobsProjection: Projection = {
   name: "jobs",
   handles: (type) => HANDLED.has(type),
+  supersedes: (earlier, later) => PAUSE_TOGGLES.has(earlier.type) && PAUSE_TOGGLES.has(later.type),
   async apply(client, event) {
     const jobId = jobIdOf(event);
     const common = [event.tenant, jobId, event.version, event.occurredAt, event.actor];

@@ -16,7 +16,7 @@ import type { DecodedEvent, EventType, JobDefinition, ScheduleSpec } from "@jobl
 import type { Projection } from "../adapters/postgres/projector.ts";
 import { JOB_EVENT_TYPES } from "../domain/job/aggregate.ts";
 import { dueAt, nextFireAfter } from "../domain/schedule/index.ts";
-import { jobIdOf } from "./jobs.ts";
+import { jobIdOf, PAUSE_TOGGLES } from "./jobs.ts";
 
 const HANDLED: ReadonlySet<EventType> = new Set<EventType>(JOB_EVENT_TYPES);
 
@@ -61,6 +61,9 @@ interface StoredSchedule {
 export const schedulesProjection: Projection = {
   name: "schedules",
   handles: (type) => HANDLED.has(type),
+  // both set status, next_fire_at, next_due_at, job_version, updated_at (a resume reads only
+  // schedule, anchor and last_fire_at, which neither writes)
+  supersedes: (earlier, later) => PAUSE_TOGGLES.has(earlier.type) && PAUSE_TOGGLES.has(later.type),
   async apply(client, event) {
     const jobId = jobIdOf(event);
     const { tenant } = event;

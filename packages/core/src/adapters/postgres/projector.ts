@@ -22,6 +22,11 @@ export interface Projection {
   handles(type: EventType): boolean;
   /** applies one event; called at most once per (stream, version), in version order */
   apply(client: pg.PoolClient, event: DecodedEvent): Promise<void>;
+  /**
+   * true when applying `later` (the next event of the same stream this projection handles)
+   * overwrites every effect of `earlier`, so a rebuild folding a page may skip `earlier`
+   */
+  supersedes?(earlier: DecodedEvent, later: DecodedEvent): boolean;
 }
 
 export interface PostgresProjectorOptions {

@@ -1,6 +1,7 @@
 /**
  * RebuildTarget for the Postgres read model: a shadow schema `<live>_rebuild`, migrated with
- * the same migrations and filled by the same projections through the same projector, with
+ * the same migrations and filled by the same projections (a page per transaction, folded per
+ * stream: page-projector.ts), with
  * its checkpoints in `<shadow>.rebuild_checkpoints`. The switch renames the schemas in one
  * transaction (`<live>` → `<live>_old`, `<live>_rebuild` → `<live>`): connections name the
  * schema in their search_path, so the next query of the live pool reads the new tables.
@@ -20,7 +21,8 @@ import { runsProjection } from "../../projections/runs.ts";
 import { schedulesProjection } from "../../projections/schedules.ts";
 import { type Database, openDatabase } from "./database.ts";
 import { migrate } from "./migrate.ts";
-import { createPostgresProjector, type PostgresProjector, type Projection } from "./projector.ts";
+import { createPageProjector, type PageProjector } from "./page-projector.ts";
+import type { Projection } from "./projector.ts";
 
 export interface PostgresRebuildOptions {
   url: string;
@@ -45,7 +47,7 @@ export function createPostgresRebuildTarget(options: PostgresRebuildOptions): Re
   const shadow = `${live}_rebuild`;
   const old = `${live}_old`;
   let db: Database | null = null;
-  let projector: PostgresProjector | null = null;
+  let projector: PageProjector | null = null;
   const pool = (): pg.Pool => {
     if (!db) throw new Error("the rebuild target is not prepared");
     return db.pool;
@@ -92,11 +94,10 @@ export function createPostgresRebuildTarget(options: PostgresRebuildOptions): Re
         await db.pool.query(`CREATE TABLE rebuild_checkpoints (
           tenant text PRIMARY KEY, cursor text, events bigint NOT NULL, done boolean NOT NULL)`);
       }
-      projector = createPostgresProjector({
+      projector = createPageProjector({
         pool: db.pool,
         eventStore: options.eventStore,
         projections: options.projections ?? [jobsProjection, runsProjection, schedulesProjection],
-        logger: options.logger,
       });
       const { rows } = await db.pool.query<{
         tenant: string;
