@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJobQueries } from "../src/adapters/postgres/job-queries.ts";
 import { withTransaction } from "../src/adapters/postgres/transaction.ts";
-import { connectRedis, createRedisClient, type RedisClient } from "../src/adapters/redis/connection.ts";
+import { createRedisClient, type RedisClient } from "../src/adapters/redis/connection.ts";
 import { createCachedJobQueries } from "../src/adapters/redis/job-cache.ts";
 import { createRedisProjector } from "../src/adapters/redis/projector.ts";
 import { createLogger } from "../src/logging.ts";
@@ -17,8 +17,8 @@ import { jobsProjection } from "../src/projections/jobs.ts";
 import { liveKeys } from "../src/projections/live-status-keys.ts";
 import { jobDefinition } from "./support/events.ts";
 import { asDecoded, jobStreamId, newEvent, withPostgres } from "./support/postgres.ts";
+import { connectTestRedis } from "./support/redis.ts";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const t = withPostgres();
 const prefix = `jltest:${randomUUID()}`;
 const keys = liveKeys(prefix);
@@ -31,9 +31,7 @@ const noGaps: Pick<EventStore, "readStreamAll"> = {
 };
 
 beforeAll(async () => {
-  const connected = await connectRedis(REDIS_URL);
-  if ("error" in connected) throw new Error(`the tests need Redis at ${REDIS_URL}: ${connected.error}`);
-  redis = connected.client;
+  redis = await connectTestRedis();
 });
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import type { DecodedEvent, NewEvent } from "@jobledger/events";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoEventStore } from "../src/adapters/dynamodb/event-store.ts";
-import { connectRedis, type RedisClient } from "../src/adapters/redis/connection.ts";
+import type { RedisClient } from "../src/adapters/redis/connection.ts";
 import { createRedisLiveStatus } from "../src/adapters/redis/live-reads.ts";
 import { createRedisProjector } from "../src/adapters/redis/projector.ts";
 import { ManualClock } from "../src/ports/clock.ts";
@@ -17,9 +17,9 @@ import { liveKeys } from "../src/projections/live-status-keys.ts";
 import { RunEvents, runStreamIdOf } from "./projector-runs.support.ts";
 import { jobDefinition } from "./support/events.ts";
 import { asDecoded, jobStreamId, newEvent } from "./support/postgres.ts";
+import { connectTestRedis } from "./support/redis.ts";
 import { type TestDynamo, withDynalite } from "./support/standins.ts";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const START = new Date(Date.UTC(2026, 3, 1, 12, 0));
 
 let dynamo: TestDynamo;
@@ -30,9 +30,7 @@ const prefixes: string[] = [];
 beforeAll(async () => {
   dynamo = await withDynalite();
   store = new DynamoEventStore({ doc: dynamo.doc, tableName: await dynamo.newEventsTable() });
-  const connected = await connectRedis(REDIS_URL);
-  if ("error" in connected) throw new Error(`the tests need Redis at ${REDIS_URL}: ${connected.error}`);
-  redis = connected.client;
+  redis = await connectTestRedis();
 });
 
 afterAll(async () => {

@@ -10,16 +10,16 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { DynamoEventStore } from "@jobledger/core/adapters/dynamodb/event-store";
-import { connectRedis, type RedisClient } from "@jobledger/core/adapters/redis/connection";
+import type { RedisClient } from "@jobledger/core/adapters/redis/connection";
 import { createRedisProjector } from "@jobledger/core/adapters/redis/projector";
 import { liveKeys } from "@jobledger/core/projections/live-status-keys";
 import type { DecodedEvent } from "@jobledger/events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEvents } from "../../core/test/lake-support.ts";
+import { connectTestRedis, TEST_REDIS_URL } from "../../core/test/support/redis.ts";
 import { type TestDynamo, withDynalite } from "../../core/test/support/standins.ts";
 
 const BIN = path.resolve(import.meta.dirname, "../bin/jobledger.js");
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `jlrbcli:${randomUUID()}`;
 const run = promisify(execFile);
 let dynamo: TestDynamo;
@@ -45,9 +45,7 @@ beforeAll(async () => {
     );
     events.push(...result.events);
   }
-  const connected = await connectRedis(REDIS_URL);
-  if ("error" in connected) throw new Error(`the tests need Redis at ${REDIS_URL}: ${connected.error}`);
-  redis = connected.client;
+  redis = await connectTestRedis();
   await createRedisProjector({
     redis,
     keys: liveKeys(PREFIX),
@@ -63,7 +61,7 @@ beforeAll(async () => {
     JOBLEDGER_LAKE_DIR: path.join(dir, "lake"),
     JOBLEDGER_REDIS_PREFIX: PREFIX,
     JOBLEDGER_DEFAULT_TENANT: "rca",
-    REDIS_URL,
+    REDIS_URL: TEST_REDIS_URL,
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
     LOG_LEVEL: "warn",

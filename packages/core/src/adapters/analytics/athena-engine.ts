@@ -11,13 +11,8 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
-import type {
-  AnalyticsEngine,
-  AnalyticsRange,
-  AnalyticsRow,
-  AnalyticsValue,
-} from "../../ports/analytics-engine.ts";
-import { mapRows, namedQueries, scopedRuns } from "./named-queries.ts";
+import type { AnalyticsEngine, AnalyticsRow, AnalyticsValue } from "../../ports/analytics-engine.ts";
+import { namedQueriesOn } from "./named-queries.ts";
 
 export class AthenaQueryError extends Error {
   override readonly name = "AthenaQueryError";
@@ -124,24 +119,10 @@ export function createAthenaEngine(options: AthenaEngineOptions): AnalyticsEngin
     return { columns, rows };
   }
 
-  const scoped = (tenant: string, range: AnalyticsRange) => scopedRuns("runs", tenant, range);
   return {
     name: "athena",
     query: select,
-    async successRate(tenant, range) {
-      return mapRows.successRate((await select(namedQueries.successRate(scoped(tenant, range)))).rows);
-    },
-    async latency(tenant, range) {
-      return mapRows.latency((await select(namedQueries.latency(scoped(tenant, range)))).rows);
-    },
-    async failureReasons(tenant, range, limit) {
-      return mapRows.failureReasons(
-        (await select(namedQueries.failureReasons(scoped(tenant, range), limit))).rows,
-      );
-    },
-    async runsPerHour(tenant, range) {
-      return mapRows.runsPerHour((await select(namedQueries.runsPerHour(scoped(tenant, range)))).rows);
-    },
+    ...namedQueriesOn(select),
     async close() {
       if (!options.client) client.destroy();
     },

@@ -7,8 +7,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import type { AnalyticsEngine, AnalyticsRange, AnalyticsRow } from "../../ports/analytics-engine.ts";
-import { mapRows, namedQueries, scopedRuns, sqlString } from "./named-queries.ts";
+import type { AnalyticsEngine, AnalyticsRow } from "../../ports/analytics-engine.ts";
+import { namedQueriesOn, sqlString } from "./named-queries.ts";
 
 const EMPTY: Record<"events" | "runs", string> = {
   events: `SELECT NULL::VARCHAR AS event_id, NULL::VARCHAR AS stream_id, NULL::BIGINT AS version,
@@ -66,25 +66,11 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
       const reader = await connection.runAndReadAll(sql);
       return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as AnalyticsRow[] };
     });
-  const scoped = (tenant: string, range: AnalyticsRange) => scopedRuns("runs", tenant, range);
 
   return {
     name: "duckdb",
     query: select,
-    async successRate(tenant, range) {
-      return mapRows.successRate((await select(namedQueries.successRate(scoped(tenant, range)))).rows);
-    },
-    async latency(tenant, range) {
-      return mapRows.latency((await select(namedQueries.latency(scoped(tenant, range)))).rows);
-    },
-    async failureReasons(tenant, range, limit) {
-      return mapRows.failureReasons(
-        (await select(namedQueries.failureReasons(scoped(tenant, range), limit))).rows,
-      );
-    },
-    async runsPerHour(tenant, range) {
-      return mapRows.runsPerHour((await select(namedQueries.runsPerHour(scoped(tenant, range)))).rows);
-    },
+    ...namedQueriesOn(select),
     async close() {
       await queue;
       connection.closeSync();

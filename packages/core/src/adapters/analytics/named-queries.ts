@@ -5,6 +5,7 @@
  * rendered as literals from validated Dates, and pruned by the `dt` partition too.
  */
 import type {
+  AnalyticsEngine,
   AnalyticsRange,
   AnalyticsRow,
   FailureReasonRow,
@@ -96,3 +97,29 @@ export const mapRows = {
       failed: num(r.failed),
     })),
 };
+
+/**
+ * The tenant-scoped named queries of an engine, given how it runs SQL: the same SQL and row
+ * mapping on every engine, the tenant and time range always applied here.
+ */
+export function namedQueriesOn(
+  select: (sql: string) => Promise<{ rows: AnalyticsRow[] }>,
+): Pick<AnalyticsEngine, "successRate" | "latency" | "failureReasons" | "runsPerHour"> {
+  const scoped = (tenant: string, range: AnalyticsRange) => scopedRuns("runs", tenant, range);
+  return {
+    async successRate(tenant, range) {
+      return mapRows.successRate((await select(namedQueries.successRate(scoped(tenant, range)))).rows);
+    },
+    async latency(tenant, range) {
+      return mapRows.latency((await select(namedQueries.latency(scoped(tenant, range)))).rows);
+    },
+    async failureReasons(tenant, range, limit) {
+      return mapRows.failureReasons(
+        (await select(namedQueries.failureReasons(scoped(tenant, range), limit))).rows,
+      );
+    },
+    async runsPerHour(tenant, range) {
+      return mapRows.runsPerHour((await select(namedQueries.runsPerHour(scoped(tenant, range)))).rows);
+    },
+  };
+}

@@ -122,9 +122,9 @@ export async function verifyTenant(
     rows.runs(tenant),
     rows.schedules(tenant),
   ]);
-  compareJobs(tenant, streams, jobRows, differences);
-  compareRuns(tenant, streams, runRows, differences);
-  compareSchedules(tenant, streams, scheduleRows, differences);
+  compareTable(tenant, streams, jobRows, differences, jobsCheck);
+  compareTable(tenant, streams, runRows, differences, runsCheck);
+  compareTable(tenant, streams, scheduleRows, differences, schedulesCheck);
   return { tenant, streams: streams.size, events, differences };
 }
 
@@ -180,96 +180,93 @@ function field(
   if (!isDeepStrictEqual(expected, actual)) out.push({ kind, stream, what, expected, actual });
 }
 
-function compareJobs(
+/** How one read-model table lines up with the folded streams. */
+interface TableCheck<Row> {
+  kind: "job" | "run" | "schedule";
+  streamType: "job" | "run";
+  /** the stream's id and version as folded, when the stream folds into this table */
+  folded(s: StreamTrack): { id: string; version: number } | null | undefined;
+  rowId(row: Row): string;
+  rowVersion(row: Row): number;
+  /** [field, expected from the fold, actual in the row] */
+  fields(s: StreamTrack, row: Row): [string, unknown, unknown][];
+  /** whether a row without a stream is a difference (default: always) */
+  orphan?(row: Row): boolean;
+}
+
+function compareTable<Row>(
   tenant: string,
   streams: Map<string, StreamTrack>,
-  rows: JobRow[],
+  rows: Row[],
   out: Difference[],
+  check: TableCheck<Row>,
 ): void {
-  const byId = new Map(rows.map((r) => [r.jobId, r]));
+  const byId = new Map(rows.map((r) => [check.rowId(r), r]));
   for (const [streamId, s] of streams) {
-    if (!streamId.startsWith(`${tenant}/job/`) || !s.job) continue;
-    const row = byId.get(s.job.id);
-    byId.delete(s.job.id);
+    const folded = streamId.startsWith(`${tenant}/${check.streamType}/`) ? check.folded(s) : undefined;
+    if (!folded) continue;
+    const row = byId.get(folded.id);
+    byId.delete(folded.id);
     if (!row) {
-      out.push({ kind: "job", stream: streamId, what: "row missing", expected: s.job.version });
+      out.push({ kind: check.kind, stream: streamId, what: "row missing", expected: folded.version });
       continue;
     }
-    field(out, "job", streamId, "version", s.job.version, row.version);
-    field(out, "job", streamId, "status", s.job.status, row.status);
-    field(out, "job", streamId, "definition", asJson(s.job.definition), asJson(row.definition));
-    field(out, "job", streamId, "createdAt", s.created?.at.toISOString(), row.createdAt.toISOString());
-    field(out, "job", streamId, "createdBy", s.created?.by, row.createdBy);
-    field(out, "job", streamId, "updatedAt", s.updated?.at.toISOString(), row.updatedAt.toISOString());
-    field(out, "job", streamId, "updatedBy", s.updated?.by, row.updatedBy);
+    for (const [name, expected, actual] of check.fields(s, row)) {
+      field(out, check.kind, streamId, name, expected, actual);
+    }
   }
   for (const row of byId.values()) {
+    if (check.orphan && !check.orphan(row)) continue;
     out.push({
-      kind: "job",
-      stream: `${tenant}/job/${row.jobId}`,
+      kind: check.kind,
+      stream: `${tenant}/${check.streamType}/${check.rowId(row)}`,
       what: "row without a stream",
-      actual: row.version,
+      actual: check.rowVersion(row),
     });
   }
 }
 
-function compareRuns(
-  tenant: string,
-  streams: Map<string, StreamTrack>,
-  rows: RunRow[],
-  out: Difference[],
-): void {
-  const byId = new Map(rows.map((r) => [r.runId, r]));
-  for (const [streamId, s] of streams) {
-    if (!streamId.startsWith(`${tenant}/run/`) || !s.run) continue;
-    const row = byId.get(s.run.runId);
-    byId.delete(s.run.runId);
-    if (!row) {
-      out.push({ kind: "run", stream: streamId, what: "row missing", expected: s.run.version });
-      continue;
-    }
-    field(out, "run", streamId, "version", s.run.version, row.version);
-    field(out, "run", streamId, "status", s.run.status, row.status);
-    // not `attempt`: while a retry is scheduled the aggregate already counts the next attempt, the row the last one
-    field(out, "run", streamId, "jobId", s.run.jobId, row.jobId);
-  }
-  for (const row of byId.values()) {
-    // version 0: the scheduler's provisional row, written just before its RunQueued lands
-    if (row.version > 0) {
-      out.push({
-        kind: "run",
-        stream: `${tenant}/run/${row.runId}`,
-        what: "row without a stream",
-        actual: row.version,
-      });
-    }
-  }
-}
+const jobsCheck: TableCheck<JobRow> = {
+  kind: "job",
+  streamType: "job",
+  folded: (s) => s.job && { id: s.job.id, version: s.job.version },
+  rowId: (r) => r.jobId,
+  rowVersion: (r) => r.version,
+  fields: (s, row) => [
+    ["version", s.job?.version, row.version],
+    ["status", s.job?.status, row.status],
+    ["definition", asJson(s.job?.definition), asJson(row.definition)],
+    ["createdAt", s.created?.at.toISOString(), row.createdAt.toISOString()],
+    ["createdBy", s.created?.by, row.createdBy],
+    ["updatedAt", s.updated?.at.toISOString(), row.updatedAt.toISOString()],
+    ["updatedBy", s.updated?.by, row.updatedBy],
+  ],
+};
 
-function compareSchedules(
-  tenant: string,
-  streams: Map<string, StreamTrack>,
-  rows: ScheduleRow[],
-  out: Difference[],
-): void {
-  const byId = new Map(rows.map((r) => [r.jobId, r]));
-  for (const [streamId, s] of streams) {
-    if (!streamId.startsWith(`${tenant}/job/`) || !s.job) continue;
-    const row = byId.get(s.job.id);
-    byId.delete(s.job.id);
-    if (!row) {
-      out.push({ kind: "schedule", stream: streamId, what: "row missing", expected: s.job.version });
-      continue;
-    }
-    field(out, "schedule", streamId, "jobVersion", s.job.version, row.jobVersion);
-    field(out, "schedule", streamId, "status", s.job.status, row.status);
-  }
-  for (const row of byId.values()) {
-    out.push({
-      kind: "schedule",
-      stream: `${tenant}/job/${row.jobId}`,
-      what: "row without a stream",
-      actual: row.jobVersion,
-    });
-  }
-}
+const runsCheck: TableCheck<RunRow> = {
+  kind: "run",
+  streamType: "run",
+  folded: (s) => s.run && { id: s.run.runId, version: s.run.version },
+  rowId: (r) => r.runId,
+  rowVersion: (r) => r.version,
+  // not `attempt`: while a retry is scheduled the aggregate already counts the next attempt, the row the last one
+  fields: (s, row) => [
+    ["version", s.run?.version, row.version],
+    ["status", s.run?.status, row.status],
+    ["jobId", s.run?.jobId, row.jobId],
+  ],
+  // version 0: the scheduler's provisional row, written just before its RunQueued lands
+  orphan: (row) => row.version > 0,
+};
+
+const schedulesCheck: TableCheck<ScheduleRow> = {
+  kind: "schedule",
+  streamType: "job",
+  folded: (s) => s.job && { id: s.job.id, version: s.job.version },
+  rowId: (r) => r.jobId,
+  rowVersion: (r) => r.jobVersion,
+  fields: (s, row) => [
+    ["jobVersion", s.job?.version, row.jobVersion],
+    ["status", s.job?.status, row.status],
+  ],
+};
