@@ -2,13 +2,15 @@ import { createECDH, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import webpush from "web-push";
 import { verifySignature } from "../src/adapters/http/signature.ts";
+import { createJsonPoster } from "../src/adapters/notify/http-post.ts";
 import { createPushChannel } from "../src/adapters/notify/push-channel.ts";
 import { createSlackChannel } from "../src/adapters/notify/slack-channel.ts";
 import { createTeamsChannel } from "../src/adapters/notify/teams-channel.ts";
 import { createWebhookChannel } from "../src/adapters/notify/webhook-channel.ts";
+import { EMPTY_ALLOW_LIST } from "../src/domain/job/target-policy.ts";
 import type { NotificationMessage } from "../src/notifications/rules.ts";
 import { ManualClock } from "../src/ports/clock.ts";
-import { type Receiver, startReceiver } from "./notifications-support.ts";
+import { localPost, type Receiver, startReceiver } from "./notifications-support.ts";
 
 const message: NotificationMessage = {
   kind: "run.dead_lettered",
@@ -33,7 +35,7 @@ const lastJson = () => JSON.parse(receiver.received.at(-1)!.body.toString("utf8"
 
 describe("notification channels against a local receiver", () => {
   it("slack: posts a Block Kit message with job, run, error and a console link", async () => {
-    await createSlackChannel().send(message, { type: "slack", webhookUrl: `${receiver.url}/slack` });
+    await createSlackChannel(localPost).send(message, { type: "slack", webhookUrl: `${receiver.url}/slack` });
     const req = receiver.received.at(-1)!;
     expect(req.path).toBe("/slack");
     expect(req.headers["content-type"]).toBe("application/json");
@@ -47,7 +49,7 @@ describe("notification channels against a local receiver", () => {
   });
 
   it("teams: posts an Adaptive Card attachment", async () => {
-    await createTeamsChannel().send(message, { type: "teams", webhookUrl: `${receiver.url}/teams` });
+    await createTeamsChannel(localPost).send(message, { type: "teams", webhookUrl: `${receiver.url}/teams` });
     const body = lastJson();
     expect(body.type).toBe("message");
     const card = body.attachments[0];
@@ -65,7 +67,11 @@ describe("notification channels against a local receiver", () => {
   it("webhook: posts signed JSON that verifies with the job-request HMAC scheme", async () => {
     const clock = new ManualClock(new Date("2026-11-23T12:00:05.000Z"));
     const secret = "whsec_notification-test-secret";
-    await createWebhookChannel(clock).send(message, { type: "webhook", url: `${receiver.url}/hook`, secret });
+    await createWebhookChannel(clock, localPost).send(message, {
+      type: "webhook",
+      url: `${receiver.url}/hook`,
+      secret,
+    });
     const req = receiver.received.at(-1)!;
     const raw = req.body.toString("utf8");
     const check = verifySignature(String(req.headers["jobledger-signature"]), raw, secret, clock.now());
@@ -106,8 +112,34 @@ describe("notification channels against a local receiver", () => {
   it("a non-2xx answer is a failed delivery", async () => {
     receiver.answer(500);
     await expect(
-      createSlackChannel().send(message, { type: "slack", webhookUrl: `${receiver.url}/slack` }),
+      createSlackChannel(localPost).send(message, { type: "slack", webhookUrl: `${receiver.url}/slack` }),
     ).rejects.toThrow(/HTTP 500/);
     receiver.answer(200);
+  });
+
+  it("refuses a private address unless it is on the allow-list, before connecting", async () => {
+    const before = receiver.received.length;
+    const strict = createJsonPoster({ allowList: EMPTY_ALLOW_LIST });
+    await expect(
+      createSlackChannel(strict).send(message, { type: "slack", webhookUrl: `${receiver.url}/slack` }),
+    ).rejects.toThrow(/may not be reached/);
+    expect(receiver.received.length).toBe(before);
+  });
+
+  it("refuses a public name that resolves to a private address at send time (DNS rebinding)", async () => {
+    const before = receiver.received.length;
+    const port = new URL(receiver.url).port;
+    const rebinding = createJsonPoster({
+      allowList: EMPTY_ALLOW_LIST,
+      resolve: async () => [{ address: "127.0.0.1", family: 4 }],
+    });
+    await expect(
+      createWebhookChannel(new ManualClock(new Date()), rebinding).send(message, {
+        type: "webhook",
+        url: `http://hooks.example.com:${port}/hook`,
+        secret: "whsec_x",
+      }),
+    ).rejects.toThrow(/resolves to 127\.0\.0\.1, a loopback address/);
+    expect(receiver.received.length).toBe(before);
   });
 });

@@ -14,7 +14,7 @@ import { createLogger } from "../src/logging.ts";
 import { createNotifier, type Notifier } from "../src/notifications/notifier.ts";
 import type { PreferenceStore } from "../src/notifications/ports.ts";
 import { ManualClock } from "../src/ports/clock.ts";
-import { type Receiver, startReceiver } from "./notifications-support.ts";
+import { localPost, type Receiver, startReceiver } from "./notifications-support.ts";
 import { type TestDynamo, uniqueName, withDynalite } from "./support/standins.ts";
 
 const clock = new ManualClock(new Date("2026-11-23T12:00:00.000Z"));
@@ -97,7 +97,7 @@ beforeEach(() => {
         tags: jobId.startsWith("tagged") ? ["billing"] : [],
       }),
     },
-    channels: [createSlackChannel(), createWebhookChannel(clock)],
+    channels: [createSlackChannel(localPost), createWebhookChannel(clock, localPost)],
     clock,
     logger: createLogger(undefined, "silent"),
     consoleUrl: "http://console.local",

@@ -1,6 +1,11 @@
 /** Local HTTP receivers for notification channel tests: record each request, answer a chosen status. */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createJsonPoster, type PostJson } from "../src/adapters/notify/http-post.ts";
+import { parseTargetAllowList } from "../src/domain/job/target-policy.ts";
+
+/** A poster that may reach the local receivers (127.0.0.1 is on its allow-list, as an operator would put it). */
+export const localPost: PostJson = createJsonPoster({ allowList: parseTargetAllowList(["127.0.0.1"]) });
 
 export interface Received {
   method: string;

@@ -6,6 +6,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { v7 as uuidv7 } from "uuid";
 import type { AppConfig } from "../../config.ts";
+import { parseTargetAllowList } from "../../domain/job/target-policy.ts";
 import type { Logger } from "../../logging.ts";
 import { createNotifier, type JobDirectory, type Notifier } from "../../notifications/notifier.ts";
 import type { DeliveryLog, NotificationChannel, PreferenceStore } from "../../notifications/ports.ts";
@@ -14,6 +15,7 @@ import type { EventStore } from "../../ports/event-store.ts";
 import { createDynamoDeliveryLog } from "./delivery-log.ts";
 import { createSesEmailChannel, createSmtpEmailChannel } from "./email-channel.ts";
 import { createEventBridgePublisher } from "./eventbridge-publisher.ts";
+import { createJsonPoster } from "./http-post.ts";
 import { createDynamoJobOutcomeStore, createDynamoPreferenceStore } from "./preference-store.ts";
 import { createPushChannel } from "./push-channel.ts";
 import { createSlackChannel } from "./slack-channel.ts";
@@ -39,13 +41,14 @@ export function createNotificationServices(deps: {
   const { config, doc, clock } = deps;
   const n = config.notifications;
   const tableName = config.dynamodb.notificationsTable;
+  const post = createJsonPoster({ allowList: parseTargetAllowList(config.targets.allowList) });
   const channels: NotificationChannel[] = [
     n.smtpUrl
       ? createSmtpEmailChannel({ smtpUrl: n.smtpUrl, from: n.emailFrom })
       : createSesEmailChannel({ region: config.region, from: n.emailFrom }),
-    createSlackChannel(),
-    createTeamsChannel(),
-    createWebhookChannel(clock),
+    createSlackChannel(post),
+    createTeamsChannel(post),
+    createWebhookChannel(clock, post),
   ];
   if (n.vapidPublicKey && n.vapidPrivateKey) {
     channels.push(

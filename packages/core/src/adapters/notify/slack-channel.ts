@@ -1,7 +1,7 @@
 /** Slack incoming webhook with a Block Kit message (job, run, error, link to the console). */
 import type { NotificationChannel } from "../../notifications/ports.ts";
 import type { NotificationMessage } from "../../notifications/rules.ts";
-import { postJson } from "./http-post.ts";
+import type { PostJson } from "./http-post.ts";
 
 export function slackPayload(message: NotificationMessage): Record<string, unknown> {
   const fields = [
@@ -32,7 +32,7 @@ export function slackPayload(message: NotificationMessage): Record<string, unkno
   };
 }
 
-export function createSlackChannel(): NotificationChannel {
+export function createSlackChannel(postJson: PostJson): NotificationChannel {
   return {
     type: "slack",
     async send(message, config) {

@@ -1,7 +1,7 @@
 /** Microsoft Teams incoming webhook (or Workflows webhook) with an Adaptive Card. */
 import type { NotificationChannel } from "../../notifications/ports.ts";
 import type { NotificationMessage } from "../../notifications/rules.ts";
-import { postJson } from "./http-post.ts";
+import type { PostJson } from "./http-post.ts";
 
 export function teamsPayload(message: NotificationMessage): Record<string, unknown> {
   return {
@@ -36,7 +36,7 @@ export function teamsPayload(message: NotificationMessage): Record<string, unkno
   };
 }
 
-export function createTeamsChannel(): NotificationChannel {
+export function createTeamsChannel(postJson: PostJson): NotificationChannel {
   return {
     type: "teams",
     async send(message, config) {

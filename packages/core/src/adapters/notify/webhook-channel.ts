@@ -6,9 +6,9 @@
 import type { NotificationChannel } from "../../notifications/ports.ts";
 import type { Clock } from "../../ports/clock.ts";
 import { SIGNATURE_HEADER, signRequest } from "../http/signature.ts";
-import { postJson } from "./http-post.ts";
+import type { PostJson } from "./http-post.ts";
 
-export function createWebhookChannel(clock: Clock): NotificationChannel {
+export function createWebhookChannel(clock: Clock, postJson: PostJson): NotificationChannel {
   return {
     type: "webhook",
     async send(message, config) {
