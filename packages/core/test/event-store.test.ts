@@ -3,6 +3,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CommitTooLarge,
+  commitIdFloor,
   DynamoEventStore,
   InvalidAppend,
   InvalidCursor,
@@ -278,5 +279,47 @@ describe("readTenant", () => {
     expect(cursor).toEqual(expect.any(String));
     await expect(store.readTenant("someone-else", { cursor })).rejects.toBeInstanceOf(InvalidCursor);
     await expect(store.readTenant(tenant, { cursor: "not-a-cursor" })).rejects.toBeInstanceOf(InvalidCursor);
+  });
+
+  it("starts at a commit time (fromTime): a key condition on the time-ordered commit id", async () => {
+    const tenant = uniqueName("tenant");
+    const streams = Array.from({ length: 4 }, () => `${tenant}/job/${uniqueName("j")}`);
+    for (const id of streams) await store.append(id, 0, [jobCreated(tenant)]);
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    const from = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    const later: string[] = [];
+    for (const id of [streams[1]!, streams[3]!]) {
+      const result = await store.append(id, 1, [jobPaused(tenant), jobResumed(tenant)]);
+      later.push(...result.events.map((e) => e.eventId));
+    }
+    const created = await store.append(`${tenant}/job/${uniqueName("j")}`, 0, [jobCreated(tenant)]);
+    later.push(...created.events.map((e) => e.eventId));
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof store.readTenant>> = await store.readTenant(tenant, {
+        cursor,
+        limit: 1,
+        fromTime: from,
+      });
+      seen.push(...page.events.map((e) => e.eventId));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(seen).toEqual(later);
+    expect((await store.readTenant(tenant, { fromTime: new Date(Date.now() + 60_000) })).events).toEqual([]);
+    expect((await store.readTenant(tenant, { fromTime: new Date(0) })).events).toHaveLength(4 + 4 + 1);
+  });
+
+  it("turns an instant into the smallest commit id of its millisecond", () => {
+    expect(commitIdFloor(new Date("2026-11-23T12:00:00.000Z"))).toBe("01a20846-fe00-0000-0000-000000000000");
+    expect(
+      "01a20846-fe00-7fff-bfff-ffffffffffff" >= commitIdFloor(new Date("2026-11-23T12:00:00.000Z")),
+    ).toBe(true);
+    expect("01a20846-fdff-7fff-bfff-ffffffffffff" < commitIdFloor(new Date("2026-11-23T12:00:00.000Z"))).toBe(
+      true,
+    );
+    expect(() => commitIdFloor(new Date(Number.NaN))).toThrow(RangeError);
   });
 });

@@ -160,4 +160,45 @@ describe("lake rebuild target", () => {
     expect(await shadow.get("_rebuild/complete.json")).not.toBeNull();
     expect(await answers(shadowRoot)).toEqual(await answers(intact.root));
   });
+
+  it("as of a time: a copy without what happened since (run r2), kept for DuckDB, then dropped", async () => {
+    const { store } = await liveLake("asof-live");
+    const before = await files(store);
+    const shadowRoot = path.join(dir, "asof-rebuild");
+    const to = new Date("2026-11-24T00:00:00.000Z");
+
+    const result = await rebuild(eventStore, targetInto(store, shadowRoot), {
+      tenants: TENANTS,
+      dryRun: true,
+      keep: true,
+      pageSize: 3,
+      range: { to },
+    });
+    expect(result.kept).toBe(shadowRoot);
+    const byName = Object.fromEntries((result.comparison?.parts ?? []).map((p) => [p.name, p]));
+    expect(byName["lake runs"]).toMatchObject({ onlyInLive: 2, onlyInRebuilt: 0 });
+    expect(byName["lake events"]?.onlyInLive).toBeGreaterThan(0);
+    expect(byName["lake events"]?.onlyInRebuilt).toBe(0);
+    const engine = await createDuckDbEngine({ root: shadowRoot });
+    try {
+      const { rows } = await engine.query(
+        "SELECT tenant, count(DISTINCT run_id)::INTEGER AS n, max(finished_at) < TIMESTAMP '2026-11-24' AS before FROM runs GROUP BY tenant ORDER BY tenant",
+      );
+      expect(rows).toEqual([
+        { tenant: "rla", n: 3, before: true },
+        { tenant: "rlb", n: 3, before: true },
+      ]);
+    } finally {
+      await engine.close();
+    }
+    expect(await files(store)).toEqual(before);
+
+    const again = await rebuild(eventStore, targetInto(store, shadowRoot), {
+      tenants: TENANTS,
+      dryRun: true,
+      range: { to },
+    });
+    expect(again.resumedFrom).toBeGreaterThan(0);
+    expect(await createLocalObjectStore(shadowRoot).list("")).toEqual([]);
+  });
 });

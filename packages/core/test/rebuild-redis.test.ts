@@ -136,4 +136,41 @@ describe("redis rebuild target", () => {
     // the damaged copy is kept aside
     expect(await redis.hget(`${prefix}_old${jobKey.slice(prefix.length)}`, "status")).toBe("paused");
   });
+
+  it("as of a time: the keys as they were then (run b not yet queued), kept under the shadow prefix for inspection", async () => {
+    const prefix = newPrefix();
+    const tenant = `rb_${randomUUID().slice(0, 8)}`;
+    await workload(prefix, tenant);
+    const before = await snapshot(prefix, tenant);
+    const to = new Date(START.getTime() + 5 * 60_000);
+
+    const target = createRedisRebuildTarget({ redis, livePrefix: prefix, eventStore: store, clock });
+    await expect(rebuild(store, target, { tenants: [tenant], range: { to } })).rejects.toThrow(
+      /cannot be switched live; add --dry-run/,
+    );
+    const result = await rebuild(store, target, {
+      tenants: [tenant],
+      dryRun: true,
+      keep: true,
+      range: { to },
+    });
+    await target.close();
+    expect(result.kept).toBe(`key prefix ${prefix}_rebuild`);
+    const byName = Object.fromEntries((result.comparison?.parts ?? []).map((p) => [p.name, p]));
+    // run b (queued at +10 min) exists only now; it is in flight now, not then
+    expect(byName["redis run"]).toMatchObject({ onlyInLive: 1, onlyInRebuilt: 0 });
+    expect(byName["redis running"]).toMatchObject({ onlyInLive: 1, onlyInRebuilt: 0 });
+    const asOf = await snapshot(`${prefix}_rebuild`, tenant);
+    const runs = (keys: Record<string, string>) => Object.keys(keys).filter((k) => /:run:[^:]+$/.test(k));
+    expect(runs(asOf)).toHaveLength(1);
+    expect(runs(before)).toHaveLength(2);
+    expect(await snapshot(prefix, tenant)).toEqual(before);
+
+    // the same range again, without keep: resumed, compared, dropped
+    const again = createRedisRebuildTarget({ redis, livePrefix: prefix, eventStore: store, clock });
+    const second = await rebuild(store, again, { tenants: [tenant], dryRun: true, range: { to } });
+    await again.close();
+    expect(second.resumedFrom).toBeGreaterThan(0);
+    expect(await keysOf(redis, `${prefix}_rebuild`, tenant)).toEqual([]);
+  });
 });

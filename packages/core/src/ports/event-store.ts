@@ -43,6 +43,12 @@ export interface ReadAllOptions {
   cursor?: string | null;
   /** commits per page */
   limit?: number;
+  /**
+   * only commits made at or after this instant (ms precision): the store's tenant order starts
+   * with the commit time (the appending process's clock), so this starts the read there instead
+   * of filtering. Pass it with every page of one read (the cursor continues within it).
+   */
+  fromTime?: Date;
 }
 
 export interface AllPage {

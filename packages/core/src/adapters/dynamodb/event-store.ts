@@ -16,6 +16,8 @@
  * | `pendingPk`   | S      | "pending", only with `changeFeed: "relay"` until published    |
  * | `pendingSk`   | S      | the commitId, same condition                                  |
  * GSIs: `byTenant` (`tenant`, `commitId`) for `readTenant`; `pending` (sparse) for the relay.
+ * A UUID v7 starts with its 48-bit millisecond time in hex, so `readTenant`'s `fromTime` is a
+ * key condition `commitId >= <the smallest UUID of that millisecond>` (`commitIdFloor`).
  *
  * Append with expected version V: for V > 0 read the last commit (consistent Query,
  * descending, Limit 1); its `lastVersion` must equal V, else `VersionConflict`. Then PutItem
@@ -275,12 +277,14 @@ export class DynamoEventStore implements EventStore {
     const limit = options.limit ?? DEFAULT_TENANT_PAGE;
     if (!Number.isSafeInteger(limit) || limit < 1)
       throw new RangeError(`limit must be an integer >= 1, got ${limit}`);
+    const from = options.fromTime === undefined ? null : commitIdFloor(options.fromTime);
     const page = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: BY_TENANT_INDEX,
-        KeyConditionExpression: "tenant = :tenant",
-        ExpressionAttributeValues: { ":tenant": tenant },
+        KeyConditionExpression: from === null ? "tenant = :tenant" : "tenant = :tenant AND commitId >= :from",
+        ExpressionAttributeValues:
+          from === null ? { ":tenant": tenant } : { ":tenant": tenant, ":from": from },
         Limit: limit,
         ExclusiveStartKey: options.cursor ? decodeTenantCursor(options.cursor, tenant) : undefined,
       }),
@@ -388,6 +392,19 @@ function sealEvent(
   const asRead = decodeEvent(encodeEvent(draft));
   const hash = eventHash(asRead);
   return { bytes: encodeEvent({ ...draft, hash } as EventEnvelope), decoded: { ...asRead, hash } };
+}
+
+/**
+ * The smallest UUID v7 of the instant's millisecond: every commit id made at or after it sorts
+ * at or after this text (lower-case hex, fixed width), every earlier one before it.
+ */
+export function commitIdFloor(at: Date): string {
+  const ms = at.getTime();
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms >= 2 ** 48) {
+    throw new RangeError(`fromTime must be an instant between 1970 and 10889, got ${String(at)}`);
+  }
+  const hex = ms.toString(16).padStart(12, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
 }
 
 function encodeTenantCursor(key: Record<string, unknown>): string {

@@ -11,6 +11,9 @@
  * replay again afterwards resumes from the checkpoints and writes what the old lake projector
  * wrote meanwhile (object names hash the event ids, so rewriting is harmless).
  *
+ * A copy as of a time (`range.to`) is written the same way from the events up to then. There is
+ * no repair from a time (`resetStreams`): a dry run compares whole copies anyway.
+ *
  * The comparison loads both copies into DuckDB (an S3 lake is downloaded to a temporary folder
  * first: httpfs is not available offline) and compares rows as JSON, as sets (the live lake
  * may hold a row twice when the change feed delivered a record in two batches).
@@ -73,15 +76,20 @@ export function createLakeRebuildTarget(options: LakeRebuildOptions): RebuildTar
   const lakeObjects = async (store: ObjectStore) =>
     (await Promise.all(TABLES.map((t) => store.list(`${t.table}/`)))).flat();
 
+  const save = () =>
+    shadow.put(CHECKPOINTS, Buffer.from(JSON.stringify([...checkpoints.values()])), "application/json");
+
   return {
     name: "lake",
-    async prepare(tenants) {
+    location: shadow.location,
+    async prepare(tenants, range) {
       const saved = await shadow.get(CHECKPOINTS);
       if (saved) {
         for (const cp of JSON.parse(Buffer.from(saved).toString("utf8")) as RebuildCheckpoint[]) {
           checkpoints.set(cp.tenant, cp);
         }
-        return [...checkpoints.values()].filter((cp) => tenants.includes(cp.tenant));
+        // every tenant of the copy is finished (they were not carried over)
+        return [...checkpoints.values()];
       }
       if ((await lakeObjects(shadow)).length > 0) {
         if (!options.clearShadow) {
@@ -96,18 +104,17 @@ export function createLakeRebuildTarget(options: LakeRebuildOptions): RebuildTar
         const body = await live.get(key);
         if (body) await shadow.put(key, body, "application/vnd.apache.parquet");
       }
-      return [];
+      for (const tenant of tenants)
+        checkpoints.set(tenant, { tenant, cursor: null, events: 0, done: false, range });
+      await save();
+      return [...checkpoints.values()];
     },
     async apply(events: readonly DecodedEvent[]) {
       if (events.length > 0) await writer.write(events);
     },
     async saveCheckpoint(cp) {
       checkpoints.set(cp.tenant, { ...cp });
-      await shadow.put(
-        CHECKPOINTS,
-        Buffer.from(JSON.stringify([...checkpoints.values()])),
-        "application/json",
-      );
+      await save();
     },
     async estimateEvents() {
       return null;

@@ -10,7 +10,9 @@
  * keep using the configured prefix and see the new keys at their next command. The
  * read-through cache keys (`…:cache:…`) go to `_old` with the rest, i.e. the cache is emptied.
  * Other tenants are not touched (Redis keeps one key space per tenant), so nothing is carried
- * over.
+ * over. A copy as of a time (`range.to`) is projected with the clock at that time. There is no
+ * repair from a time (`resetStreams`): the per-job counters and the tenant's feed add up events
+ * of many streams, so a stream's share cannot be taken out and folded again.
  */
 import type { DecodedEvent } from "@jobledger/events";
 import type {
@@ -99,13 +101,16 @@ export function createRedisRebuildTarget(options: RedisRebuildOptions): RebuildT
 
   return {
     name: "redis",
-    async prepare(selected) {
+    location: `key prefix ${shadow}`,
+    async prepare(selected, range) {
       tenants = selected;
+      // as of a time, the counters' windows and TTLs are those of that time
+      const asOf = range.to === null ? null : new Date(range.to);
       projector = createRedisProjector({
         redis,
         keys: liveKeys(shadow),
         eventStore: options.eventStore,
-        clock: options.clock ?? systemClock,
+        clock: asOf ? { now: () => asOf } : (options.clock ?? systemClock),
         logger: options.logger,
         latestRuns: options.latestRuns,
         feedMaxLen: options.feedMaxLen,
@@ -118,6 +123,9 @@ export function createRedisRebuildTarget(options: RedisRebuildOptions): RebuildT
           // a fresh copy: drop what a discarded or failed earlier copy may have left
           const stale = await keysOf(redis, shadow, tenant);
           if (stale.length > 0) await redis.del(...stale);
+          const cp: RebuildCheckpoint = { tenant, cursor: null, events: 0, done: false, range };
+          await redis.set(checkpointKey(tenant), JSON.stringify(cp));
+          found.push(cp);
         }
       }
       return found;
@@ -130,7 +138,7 @@ export function createRedisRebuildTarget(options: RedisRebuildOptions): RebuildT
       await redis.set(checkpointKey(cp.tenant), JSON.stringify(cp));
     },
     async estimateEvents(selected) {
-      // the live copy's applied version per stream ≈ the stream's events
+      // the live copy's applied version per stream ≈ the stream's events (an as-of copy reads them all too)
       let total = 0;
       for (const tenant of selected) {
         const versions = await redis.hvals(liveKeys(live).versions(tenant));

@@ -7,6 +7,11 @@
  * PostgreSQL server); redis rebuilds under `<prefix>_rebuild` and RENAMEs per tenant; lake
  * rebuilds into a fresh prefix and the switch is setting JOBLEDGER_LAKE_PREFIX (docs/audit.md).
  * Opens the event store like `export`.
+ *
+ * Time ranges (docs/audit.md, "Time ranges"): `--to <instant> --dry-run` builds the copy as of
+ * then and lists what changed since; `--from <instant>` (postgres) repairs only the streams
+ * committed to since then; `--keep` leaves a dry run's copy in place. Every option is checked
+ * before anything is opened, so a bad one writes nothing.
  */
 import { rm } from "node:fs/promises";
 import { createLakeObjectStore } from "@jobledger/core/adapters/lake/from-config";
@@ -16,7 +21,14 @@ import { readModelTenants } from "@jobledger/core/adapters/postgres/rebuild-read
 import { createPostgresRebuildTarget } from "@jobledger/core/adapters/postgres/rebuild-target";
 import { connectRedis, type RedisClient } from "@jobledger/core/adapters/redis/connection";
 import { createRedisRebuildTarget } from "@jobledger/core/adapters/redis/rebuild-target";
-import { type RebuildResult, rebuild } from "@jobledger/core/application/rebuild/rebuild";
+import {
+  describeRange,
+  InvalidRebuildRange,
+  RebuildCopyMismatch,
+  RebuildNotSupported,
+  type RebuildResult,
+  rebuild,
+} from "@jobledger/core/application/rebuild/rebuild";
 import type { RebuildTarget } from "@jobledger/core/application/rebuild/target";
 import { loadConfig } from "@jobledger/core/config";
 import { createLogger } from "@jobledger/core/logging";
@@ -34,18 +46,85 @@ export interface ReplayOptions {
   progress?: boolean;
   /** lake only: the fresh prefix to rebuild into */
   lakePrefix?: string;
+  /** repair: only streams with a commit at or after this ISO instant are rebuilt (postgres) */
+  from?: string;
+  /** as of: only events that occurred at or before this ISO instant (with --dry-run) */
+  to?: string;
+  /** with --dry-run: leave the copy in place and say where */
+  keep?: boolean;
 }
+
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))$/i;
+
+/** An ISO 8601 instant with its time zone (`Z` or an offset); anything else is a CliError. */
+export function parseInstant(option: string, value: string): Date {
+  const bad = () =>
+    new CliError(
+      `--${option} "${value}" is not an ISO 8601 instant with a time zone (e.g. 2026-11-23T12:00:00Z or 2026-11-23T13:00:00+01:00)`,
+    );
+  const m = ISO_INSTANT.exec(value.trim());
+  if (!m) throw bad();
+  const [year, month, day, hour, minute, second = "0", fraction = "0", zulu, sign, offH = "0", offM = "0"] =
+    m.slice(1);
+  const n = (text: string | undefined) => Number(text ?? "0");
+  const ms = Math.floor(Number(`0.${fraction}`) * 1000);
+  const utc = Date.UTC(n(year), n(month) - 1, n(day), n(hour), n(minute), n(second), ms);
+  const date = new Date(utc);
+  // Date.UTC rolls 2026-02-30 over to March: a date that does not round-trip does not exist
+  if (
+    date.getUTCFullYear() !== n(year) ||
+    date.getUTCMonth() !== n(month) - 1 ||
+    date.getUTCDate() !== n(day) ||
+    n(hour) > 23 ||
+    n(minute) > 59 ||
+    n(second) > 59 ||
+    n(offH) > 23 ||
+    n(offM) > 59
+  ) {
+    throw bad();
+  }
+  const offset = zulu ? 0 : (sign === "-" ? -1 : 1) * (n(offH) * 60 + n(offM)) * 60_000;
+  return new Date(utc - offset);
+}
+
+/** The checked range of a replay: nothing is opened or written before this passes. */
+export function replayRange(options: ReplayOptions): { from: Date | null; to: Date | null } {
+  const from = options.from === undefined ? null : parseInstant("from", options.from);
+  const to = options.to === undefined ? null : parseInstant("to", options.to);
+  if (from && to && from.getTime() >= to.getTime()) {
+    throw new CliError(`--from ${options.from} must be before --to ${options.to}`);
+  }
+  if (to && !options.dryRun) {
+    throw new CliError(
+      `a read model as of ${to.toISOString()} cannot be switched live; add --dry-run to see what differs`,
+    );
+  }
+  if (options.keep && !options.dryRun) {
+    throw new CliError("--keep leaves the copy of a dry run in place: add --dry-run");
+  }
+  if (from && options.projection !== "postgres" && KNOWN.includes(options.projection)) {
+    throw new CliError(
+      `--from (repair) is supported for --projection postgres only: ${options.projection} cannot take one stream's share out of its ` +
+        "copy (rebuild it whole, or compare an older state with --to and --dry-run)",
+    );
+  }
+  return { from, to };
+}
+
+const KNOWN = ["postgres", "redis", "lake"];
 
 export async function runReplay(
   options: ReplayOptions,
   env: Record<string, string | undefined> = process.env,
   signal?: AbortSignal,
 ): Promise<RebuildResult> {
+  if (!KNOWN.includes(options.projection)) {
+    throw new CliError(`--projection ${options.projection} is unknown (postgres, redis, lake)`);
+  }
+  replayRange(options);
   if (options.projection === "redis" || options.projection === "lake") {
     return runOtherReplay({ ...options, projection: options.projection }, env, signal);
-  }
-  if (options.projection !== "postgres") {
-    throw new CliError(`--projection ${options.projection} is unknown (postgres, redis, lake)`);
   }
   const url = env.DATABASE_URL;
   if (!url) {
@@ -100,6 +179,8 @@ async function rebuildWithProgress(
     return await rebuild(access.store, target, {
       tenants,
       dryRun: options.dryRun,
+      keep: options.keep,
+      range: replayRange(options),
       signal,
       onProgress: (p) => {
         if (!bar) return;
@@ -110,6 +191,16 @@ async function rebuildWithProgress(
         bar.update(p.events, { rate, tenant: p.tenant });
       },
     });
+  } catch (error) {
+    // what the user can fix (another unfinished copy, a range the projection cannot take)
+    if (
+      error instanceof RebuildCopyMismatch ||
+      error instanceof InvalidRebuildRange ||
+      error instanceof RebuildNotSupported
+    ) {
+      throw new CliError(error.message);
+    }
+    throw error;
   } finally {
     bar?.stop();
     await target.close();
@@ -209,15 +300,30 @@ async function lakeTenants(live: ObjectStore): Promise<string[]> {
 }
 
 export function formatResult(result: RebuildResult): string {
+  const { from, to } = result.range;
+  const scope = [
+    from ? `repairing the streams committed to since ${from}` : null,
+    to ? `as of ${to}` : null,
+  ].filter((s) => s !== null);
   const lines = [
-    `replay ${result.status}: ${result.events} events${result.resumedFrom ? ` (resumed after ${result.resumedFrom})` : ""}`,
+    `replay ${result.status}${scope.length > 0 ? ` (${scope.join(", ")})` : ""}: ${result.events} events` +
+      (result.resumedFrom ? ` (resumed after ${result.resumedFrom})` : "") +
+      (from ? `, ${result.repairedStreams} streams folded again` : ""),
   ];
+  // as of a time, the live copy is "now": what differs is what changed since
+  const [older, newer] = to ? ["now (live)", `as of ${to}`] : ["in the old copy", "in the new"];
+  if (to && result.comparison) lines.push(`  what changed since ${to} (live copy vs the copy as of then):`);
   for (const part of result.comparison?.parts ?? []) {
     const same = part.onlyInLive === 0 && part.onlyInRebuilt === 0;
     lines.push(
       same
         ? `  ${part.name}: same`
-        : `  ${part.name}: ${part.onlyInLive} rows only/different in the old copy, ${part.onlyInRebuilt} in the new (e.g. ${part.samples.join(", ")})`,
+        : `  ${part.name}: ${part.onlyInLive} rows only/different ${older}, ${part.onlyInRebuilt} ${newer} (e.g. ${part.samples.join(", ")})`,
+    );
+  }
+  if (result.kept) {
+    lines.push(
+      `the copy is kept in ${result.kept} (${describeRange(result.range)}); run the same command without --keep to drop it`,
     );
   }
   return lines.join("\n");
@@ -240,6 +346,30 @@ export function register(program: Command): void {
       "lake only: the fresh prefix to rebuild into (default <JOBLEDGER_LAKE_PREFIX>-rebuild/)",
     )
     .option("--dry-run", "rebuild and compare, then drop the copy instead of switching")
+    .option(
+      "--to <instant>",
+      "as of: the copy is the read model as it was at this ISO 8601 instant with zone (events that occurred at or before it); needs --dry-run, which then lists what changed since",
+    )
+    .option(
+      "--from <instant>",
+      "repair (postgres): only the streams with a commit at or after this ISO 8601 instant are rebuilt, each from its first event; the other rows are carried over from the live copy",
+    )
+    .option(
+      "--keep",
+      "with --dry-run: leave the copy (schema, key prefix or lake prefix) in place and print where",
+    )
+    .addHelpText(
+      "after",
+      `
+Time ranges (instants are ISO 8601 with a zone, Z or +01:00; --from must be before --to):
+  --to 2026-11-23T12:00:00Z --dry-run    the read model as it was then (per stream, the events up to
+                                         its first one after it); the report lists what changed since.
+                                         Never switched live; --keep leaves it for inspection
+  --from 2026-11-23T09:00:00Z            repair (postgres): only the streams with a commit at or after
+                                         it are rebuilt, each from its first event, over a copy of the
+                                         live rows; then compared and switched as usual (or --dry-run)
+  An interrupted run resumes only with the same range.`,
+    )
     .action(async (options: ReplayOptions) => {
       const abort = new AbortController();
       const stop = () => abort.abort();
