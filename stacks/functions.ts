@@ -84,6 +84,7 @@ export function functions({ settings, store, net, signingMasterKey, users, chann
     eventBus: channels.eventBus.arn,
     lakeBucket: analytics.bucket.arn,
     lakeObjects: $interpolate`${analytics.bucket.arn}/*`,
+    lakeBodies: $interpolate`${analytics.bucket.arn}/bodies/*`,
     athenaWorkgroup: analytics.workgroup.arn,
     athenaResultsBucket: analytics.results.arn,
     athenaResultsObjects: $interpolate`${analytics.results.arn}/*`,
@@ -141,6 +142,8 @@ export function functions({ settings, store, net, signingMasterKey, users, chann
       JOBLEDGER_ANALYTICS_ENGINE: "athena",
       JOBLEDGER_ATHENA_DATABASE: analytics.database.name,
       JOBLEDGER_ATHENA_WORKGROUP: analytics.workgroup.name,
+      // attempts' stored response bodies (GET /v1/runs/{id}/attempts/{n}/body)
+      JOBLEDGER_LAKE_BUCKET: analytics.bucket.name,
     },
   });
   httpApi.route("$default", api.arn);
@@ -182,7 +185,10 @@ export function functions({ settings, store, net, signingMasterKey, users, chann
     "postgresProjector",
     settings.consumers.postgresProjector,
   );
-  const runner = consumer("Runner", "runner", settings.consumers.runner);
+  // the runner stores whole response bodies in the lake bucket, under bodies/
+  const runner = consumer("Runner", "runner", settings.consumers.runner, {
+    JOBLEDGER_LAKE_BUCKET: analytics.bucket.name,
+  });
   const redisProjector = consumer(
     "RedisProjector",
     "redisProjector",

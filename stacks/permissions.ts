@@ -33,6 +33,8 @@ export interface PermissionTargets<R> {
   /** the analytics lake (stacks/lake.ts): its bucket and `<bucket arn>/*` */
   lakeBucket: R;
   lakeObjects: R;
+  /** attempts' stored response bodies in the lake bucket, `<bucket arn>/bodies/*` */
+  lakeBodies: R;
   /** Athena's workgroup, its results bucket and `<bucket arn>/*` */
   athenaWorkgroup: R;
   athenaResultsBucket: R;
@@ -119,6 +121,8 @@ export function functionPermissions<R>(
       return [
         { actions: appendAndRead, resources: [t.eventsTable] },
         { actions: ["dynamodb:UpdateItem"], resources: [t.hostRateLimitTable] },
+        // stores whole response bodies (under bodies/ only); the API reads them back
+        { actions: ["s3:PutObject"], resources: [t.lakeBodies] },
         { actions: kinesisConsumerActions, resources: [t.stream] },
       ];
     case "schedulerTick":

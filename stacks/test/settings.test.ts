@@ -87,6 +87,7 @@ describe("functionPermissions", () => {
     eventBus: "bus",
     lakeBucket: "lake",
     lakeObjects: "lake/*",
+    lakeBodies: "lake/bodies/*",
     athenaWorkgroup: "workgroup",
     athenaResultsBucket: "results",
     athenaResultsObjects: "results/*",
@@ -125,6 +126,14 @@ describe("functionPermissions", () => {
     }
     expect(actionsOn("redisProjector", "events")).toEqual(["dynamodb:Query"]);
     expect(actionsOn("redisProjector", "stream")).toContain("kinesis:GetRecords");
+  });
+
+  it("lets only the runner store response bodies, and only under bodies/", () => {
+    expect(actionsOn("runner", "lake/bodies/*")).toEqual(["s3:PutObject"]);
+    expect(actionsOn("runner", "lake/*")).toEqual([]);
+    for (const role of ["api", "postgresProjector", "schedulerTick", "redisProjector", "notifier"] as const) {
+      expect(actionsOn(role, "lake/bodies/*"), role).toEqual([]);
+    }
   });
 
   it("lets only the stream's consumers read records", () => {

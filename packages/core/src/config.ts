@@ -76,6 +76,11 @@ export interface AppConfig {
     /** per-host overrides, e.g. "api.example.com=5,slow.example.org=1" */
     hostRateOverrides: string;
     userAgent: string;
+    /**
+     * store every attempt's whole response body (up to the read cap) as an object in the lake's
+     * bucket or folder under `bodies/` (JOBLEDGER_STORE_BODIES, default on; "off" disables)
+     */
+    storeBodies: boolean;
   };
   /** the notifier (docs/notifications.md) */
   notifications: NotificationsConfig;
@@ -185,6 +190,15 @@ function listFrom(env: Env, name: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/** "on"/"true"/"1" or "off"/"false"/"0"; unset or empty = `fallback`. */
+function switchFrom(env: Env, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? "").trim().toLowerCase();
+  if (raw === "") return fallback;
+  if (["on", "true", "1"].includes(raw)) return true;
+  if (["off", "false", "0"].includes(raw)) return false;
+  throw new ConfigError(`${name} must be "on" or "off", got "${env[name]}"`);
+}
+
 function analyticsEngineFrom(env: Env): "duckdb" | "athena" {
   const engine = env.JOBLEDGER_ANALYTICS_ENGINE || "duckdb";
   if (engine !== "duckdb" && engine !== "athena") {
@@ -250,6 +264,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         env.JOBLEDGER_HOST_RATE === "unlimited" ? null : intFrom(env, "JOBLEDGER_HOST_RATE", 20, 1, 100_000),
       hostRateOverrides: env.JOBLEDGER_HOST_RATE_OVERRIDES ?? "",
       userAgent: env.JOBLEDGER_USER_AGENT ?? "Jobledger/0.1",
+      storeBodies: switchFrom(env, "JOBLEDGER_STORE_BODIES", true),
     },
     testTarget:
       env.JOBLEDGER_TEST_TARGET_PORT === "off" || (stage !== "local" && !env.JOBLEDGER_TEST_TARGET_PORT)

@@ -45,3 +45,31 @@ describe("BodyCollector", () => {
     expect(collector.done()).toEqual({ bodyExcerpt: '{"ok":true}', bodyBytes: 11, bodyTruncated: false });
   });
 });
+
+describe("BodyCollector with keepBody", () => {
+  it("keeps every byte up to the cap, cutting the chunk that crosses it", () => {
+    const collector = new BodyCollector({ excerptBytes: 4, maxBytes: 10, keepBody: true });
+    const chunks = [Buffer.from([0, 1, 2, 255]), Buffer.from([4, 5, 6]), Buffer.from([7, 8, 9, 10, 11])];
+    expect(chunks.map((c) => collector.add(c))).toEqual([true, true, false]);
+    expect(collector.capped).toBe(true);
+    expect([...(collector.body() ?? [])]).toEqual([0, 1, 2, 255, 4, 5, 6, 7, 8, 9]);
+    expect(collector.done().bodyBytes).toBe(10);
+  });
+
+  it("keeps a body below the cap exactly, whatever the chunking", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 50 }), { maxLength: 20 }), (chunks) => {
+        const collector = new BodyCollector({ excerptBytes: 8, maxBytes: 10_000, keepBody: true });
+        for (const chunk of chunks) collector.add(chunk);
+        expect(collector.body()).toEqual(Buffer.concat(chunks));
+        expect(collector.capped).toBe(false);
+      }),
+    );
+  });
+
+  it("keeps only the excerpt without keepBody", () => {
+    const collector = new BodyCollector({ excerptBytes: 4, maxBytes: 100 });
+    collector.add(utf8("hello world"));
+    expect(collector.body()).toBeNull();
+  });
+});

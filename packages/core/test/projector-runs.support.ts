@@ -2,7 +2,7 @@
  * Builders of run events for the runs/schedules read-model tests: valid payloads of the
  * current schemas, and whole run histories (`runHistory`) following the run state machine.
  */
-import type { EventDataMap, NewEvent, RunTrigger } from "@jobledger/events";
+import type { AttemptBodyRef, EventDataMap, NewEvent, RunTrigger } from "@jobledger/events";
 import { streamIdOf } from "@jobledger/events";
 import { newEvent } from "./support/postgres.ts";
 
@@ -75,8 +75,9 @@ export class RunEvents {
     });
   }
 
-  succeeded(attempt: number, status = 200): this {
-    return this.add("AttemptSucceeded", { attempt, status, ...facts(attempt) });
+  /** `body`: the stored whole body's reference (AttemptSucceeded v2), none by default */
+  succeeded(attempt: number, status = 200, body?: AttemptBodyRef): this {
+    return this.add("AttemptSucceeded", { attempt, status, ...facts(attempt), ...(body ? { body } : {}) });
   }
 
   failed(attempt: number, status: number | null = 503): this {

@@ -100,7 +100,14 @@ describe.each(databaseKinds)("run queries on %s", (_kind, use) => {
   const t = use();
   const newTenant = () => `t-${randomUUID()}`;
 
-  it("gets a run with its attempts in order, and null when missing or in another tenant", async () => {
+  it("gets a run with its attempts in order (and a stored body's reference), and null when missing or in another tenant", async () => {
+    const storedBody = {
+      key: "bodies/tenant=x/dt=2026-01-01/r1/3",
+      sha256: "b".repeat(64),
+      bytes: 103,
+      contentType: "text/plain",
+      truncated: false,
+    };
     const tenant = newTenant();
     const fire = at(-1);
     const run = new RunEvents(tenant, "job-1", at(0));
@@ -115,7 +122,7 @@ describe.each(databaseKinds)("run queries on %s", (_kind, use) => {
       .retryScheduled(3)
       .queued(3, "retry")
       .started(3)
-      .succeeded(3, 201)
+      .succeeded(3, 201, storedBody)
       .add("RunSucceeded", { attempts: 3 });
     await project(t, asDecoded(runStreamIdOf(tenant, "r1"), run.events));
     const queries = createRunQueries(t.pool);
@@ -161,6 +168,7 @@ describe.each(databaseKinds)("run queries on %s", (_kind, use) => {
           bodyExcerpt: "body 1",
           bodyBytes: 101,
           bodyTruncated: false,
+          body: null,
         },
         {
           attempt: 2,
@@ -177,6 +185,7 @@ describe.each(databaseKinds)("run queries on %s", (_kind, use) => {
           bodyExcerpt: null,
           bodyBytes: null,
           bodyTruncated: null,
+          body: null,
         },
         {
           attempt: 3,
@@ -193,6 +202,7 @@ describe.each(databaseKinds)("run queries on %s", (_kind, use) => {
           bodyExcerpt: "body 3",
           bodyBytes: 103,
           bodyTruncated: false,
+          body: storedBody,
         },
       ],
     });

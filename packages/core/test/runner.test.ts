@@ -349,6 +349,65 @@ describe("as a stream consumer (handleBatch)", () => {
   });
 });
 
+describe("claims in one batch", () => {
+  it("claims the runs of one batch in parallel, at most `concurrency` at once, and runs each once", async () => {
+    day++;
+    const start = new Date(Date.UTC(2026, 8, day, 12, 0));
+    h.clock.set(start);
+    const ctx = h.context();
+    const fire = new Date(start.getTime() + 60_000);
+    const jobIds: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      jobIds.push(
+        await h.createJob(ctx, {
+          schedule: { type: "once", at: fire.toISOString() },
+          request: {
+            method: "POST",
+            url: target.url(`/batch-${i}`),
+            headers: {},
+            body: null,
+            timeoutMs: 5_000,
+          },
+          retry: retry(),
+        }),
+      );
+    }
+    h.clock.set(fire);
+    await h.newScheduler().tick();
+    const runIds = jobIds.map((jobId) => runIdFor(jobId, fire));
+    const batch = h.appended.filter((e) => runIds.some((id) => e.streamId === `${ctx.tenant}/run/${id}`));
+    expect(batch.filter((e) => e.type === "RunQueued")).toHaveLength(6);
+
+    let loading = 0;
+    let mostAtOnce = 0;
+    const runner = h.newRunner({
+      concurrency: 4,
+      runCommands: {
+        ...h.runCommands,
+        // the real loadRun, counted: how many claims are reading their run at the same time
+        loadRun: async (tenant, id) => {
+          loading++;
+          mostAtOnce = Math.max(mostAtOnce, loading);
+          try {
+            return await h.runCommands.loadRun(tenant, id);
+          } finally {
+            loading--;
+          }
+        },
+      },
+    });
+    await runner.handleBatch(batch, { sequenceNumber: "1", partitionKey: "p" });
+    await runner.drain();
+    await h.settle();
+
+    expect(mostAtOnce).toBe(4);
+    for (const [i, runId] of runIds.entries()) {
+      expect((await runState(ctx.tenant, runId)).status).toBe("succeeded");
+      expect(target.requests(`/batch-${i}`)).toHaveLength(1);
+    }
+  });
+});
+
 describe("per-host rate limit", () => {
   async function limiter(perSecond: number) {
     const tableName = uniqueName("host-limits");

@@ -136,14 +136,40 @@ export type AttemptErrorClass =
   | "refused-target"
   | "invalid-response";
 
+/**
+ * Where the whole response body of an attempt is stored (an object in the lake's bucket or
+ * folder, see docs/architecture.md "Response bodies"). Since AttemptSucceeded/AttemptFailed v2.
+ */
+export interface AttemptBodyRef {
+  /** object key, `bodies/tenant=<t>/dt=<yyyy-mm-dd>/<runId>/<attempt>` */
+  key: string;
+  /** hex SHA-256 of the stored bytes */
+  sha256: string;
+  /** bytes stored */
+  bytes: number;
+  /** the response's `content-type`, if it sent one */
+  contentType: string | null;
+  /**
+   * true when the object may not hold the whole body: reading stopped at the runner's cap
+   * (the target may have sent more), or the body broke off (timeout, reset)
+   */
+  truncated: boolean;
+}
+
 export interface AttemptResponseFacts {
   durationMs: number;
   /** response headers, lower-cased, without set-cookie */
   headers: Record<string, string>;
-  /** the first KB of the body (UTF-8); full bodies are for the lake */
+  /** the first KB of the body (UTF-8) */
   bodyExcerpt: string;
   bodyBytes: number;
   bodyTruncated: boolean;
+  /**
+   * the stored whole body (v2). Absent when none was stored: v1 events, storage off, an
+   * empty body, or a failed object write. Decoding leaves it out rather than setting null,
+   * so v1 events read exactly as before; writers may pass null for "none".
+   */
+  body?: AttemptBodyRef | null;
 }
 
 export interface AttemptSucceededData extends AttemptResponseFacts {

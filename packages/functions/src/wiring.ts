@@ -33,6 +33,7 @@ import { migrate } from "@jobledger/core/adapters/postgres/migrate";
 import { createPostgresProjector } from "@jobledger/core/adapters/postgres/projector";
 import { createRunQueries } from "@jobledger/core/adapters/postgres/run-queries";
 import { type LiveReadModel, openLiveReadModel } from "@jobledger/core/adapters/redis/live-read-model";
+import { createAttemptBodies } from "@jobledger/core/application/attempt-bodies";
 import { createJobCommands } from "@jobledger/core/application/job-commands";
 import { createRunCommands } from "@jobledger/core/application/run-commands";
 import { createRunner, type Runner } from "@jobledger/core/application/runner";
@@ -162,6 +163,8 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
   if (!config.signing.masterKey) {
     throw new ConfigError("JOBLEDGER_SIGNING_MASTER_KEY is not set: the runner cannot sign requests");
   }
+  // whole response bodies: in the lake's bucket (folder) root, outside the lake prefix
+  const bodies = createAttemptBodies({ store: createLakeObjectStore(config, "") });
   const runner = createRunner({
     runCommands,
     executor: createHttpExecutor({
@@ -176,6 +179,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     logger: logger.child({ component: "runner" }),
     runnerId: `${config.stage}:${process.pid}`,
     concurrency: config.runner.concurrency,
+    bodies: config.runner.storeBodies ? bodies : null,
   });
   const consumeRuns = createStreamConsumerHandler(runner.handleBatch, {
     logger: logger.child({ component: "runner" }),
@@ -212,6 +216,8 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     live: liveReadModel?.live ?? null,
     runCommands,
     runQueries,
+    // read even when storing is off: references recorded earlier stay readable
+    bodies,
     idempotency,
     notifications: { preferences: notifications.preferences, deliveries: notifications.deliveries },
     ...authDeps(config, dynamo),

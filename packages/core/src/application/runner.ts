@@ -27,13 +27,19 @@
  *   the job's retry policy then treats it like a target's 429 (retried when `retryOn` holds
  *   `429` or `4xx`, no earlier than the limiter said).
  *
- * Runs proceed in parallel up to `concurrency`; the events of one record (one run's commit)
- * are handled in order, and a run's next attempt only exists after the previous one ended.
+ * - Whole response bodies: with `bodies`, the executor keeps the body (up to its read cap) and
+ *   the runner stores every non-empty one as an object BEFORE it appends the outcome, so an
+ *   event never references a missing object; the outcome carries the reference. A put that
+ *   fails (or times out) does not lose the attempt: the outcome is recorded without a
+ *   reference and a warning is logged (see application/attempt-bodies.ts).
+ *
+ * Runs proceed in parallel up to `concurrency`, claims included; the events of one run
+ * stream are handled in order, and a run's next attempt only exists after the previous one ended.
  * Time comes from the injected clock; waiting uses real timers (`sleep`, injectable).
  */
 import type { DecodedEvent, HttpRequestSpec } from "@jobledger/events";
 import { parseStreamId } from "@jobledger/events";
-import type { HttpExecutor } from "../adapters/http/executor.ts";
+import type { ExecutedAttempt, HttpExecutor } from "../adapters/http/executor.ts";
 import type { HostRateLimiter } from "../adapters/http/host-rate-limit.ts";
 import type { HeaderSecrets } from "../auth/header-secrets.ts";
 import type { ConsumeRecord } from "../changefeed/consumer.ts";
@@ -41,6 +47,7 @@ import { InvalidTransition } from "../domain/errors.ts";
 import { type AttemptOutcome, type FailedAttempt, failureWithoutResponse } from "../domain/run/outcome.ts";
 import type { Logger } from "../logging.ts";
 import type { Clock } from "../ports/clock.ts";
+import type { AttemptBodies } from "./attempt-bodies.ts";
 import { ConcurrentModification } from "./errors.ts";
 import type { RunCommands, RunContext } from "./run-commands.ts";
 import type { SigningSecretSource } from "./signing-secrets.ts";
@@ -64,6 +71,8 @@ export interface RunnerDeps {
   concurrency?: number;
   /** waits `ms` real milliseconds, rejecting when `signal` aborts (default: a timer) */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** where whole response bodies are stored; absent or null = only the excerpt is kept */
+  bodies?: AttemptBodies | null;
 }
 
 /** How one attempt this runner took ended. */
@@ -164,6 +173,7 @@ export function createRunner(deps: RunnerDeps): Runner {
   const logger = deps.logger.child({ runner: runnerId });
   const sleep = deps.sleep ?? defaultSleep;
   const concurrency = deps.concurrency ?? DEFAULT_RUNNER_CONCURRENCY;
+  const bodies = deps.bodies ?? null;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`runner concurrency must be a positive integer, got ${concurrency}`);
   }
@@ -256,7 +266,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
   }
 
-  async function call(job: Claimed, signal: AbortSignal): Promise<AttemptOutcome> {
+  async function call(job: Claimed, signal: AbortSignal): Promise<ExecutedAttempt> {
     const throttled = await takeHostSlot(job, signal);
     if (throttled) return throttled;
     let request = job.request;
@@ -276,7 +286,37 @@ export function createRunner(deps: RunnerDeps): Runner {
       idempotencyKey: job.runId,
       signingSecret: signingSecret(job.tenant),
       signal,
+      keepBody: bodies !== null,
     });
+  }
+
+  /** Stores the raw body (if any, non-empty) and returns the outcome with its reference. */
+  async function withStoredBody(job: Claimed, executed: ExecutedAttempt): Promise<AttemptOutcome> {
+    const { rawBody, ...outcome } = executed;
+    if (bodies === null || rawBody === undefined || rawBody.bytes.byteLength === 0) return outcome;
+    try {
+      const body = await bodies.save({
+        tenant: job.tenant,
+        runId: job.runId,
+        attempt: job.attempt,
+        at: clock.now(),
+        body: rawBody,
+      });
+      return { ...outcome, body };
+    } catch (error) {
+      logger.warn(
+        {
+          runId: job.runId,
+          tenant: job.tenant,
+          attempt: job.attempt,
+          bytes: rawBody.bytes.byteLength,
+          location: bodies.location,
+          err: error,
+        },
+        "could not store the response body: the attempt is recorded without it",
+      );
+      return outcome;
+    }
   }
 
   async function record(job: Claimed, outcome: AttemptOutcome): Promise<void> {
@@ -302,7 +342,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       let outcome: AttemptOutcome;
       let aborted = false;
       try {
-        outcome = await call(job, controller.signal);
+        outcome = await withStoredBody(job, await call(job, controller.signal));
       } catch (error) {
         if (!controller.signal.aborted) throw error;
         aborted = true;
@@ -346,45 +386,70 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
   }
 
-  /** Handles one batch: aborts cancelled runs, claims queued attempts, returns the attempts started. */
+  /**
+   * Handles one batch: aborts cancelled runs, claims queued attempts, returns once every claim
+   * of the batch was decided (the calls go on). The events of one run stream are handled in
+   * order; different streams are claimed in parallel, each claim holding one of the
+   * `concurrency` slots (a claim is a read and a conditional append: claiming one after
+   * another kept only one or two calls in flight). A claim that throws fails the batch after
+   * the other streams settled, so the batch is redelivered and nothing is left half-decided.
+   */
   async function dispatch(
     events: readonly DecodedEvent[],
     report: RunnerReport,
     started: Promise<AttemptResult>[],
   ): Promise<void> {
+    const byStream = new Map<string, DecodedEvent[]>();
     for (const event of events) {
-      const runId = runIdOf(event);
-      if (runId === null) continue;
-      if (event.type === "RunCancelled") {
-        const controller = executing.get(event.streamId);
-        if (controller) {
-          controller.abort(new RunCancelledWhileExecuting(`run ${runId} was cancelled`));
-          report.cancelled++;
-        }
-        continue;
-      }
-      if (event.type !== "RunQueued") continue;
-      await slots.acquire();
-      let job: Claimed | null;
-      try {
-        job = await claim(event as DecodedEvent<"RunQueued">, runId);
-      } catch (error) {
-        slots.release();
-        throw error;
-      }
-      if (!job) {
-        slots.release();
-        report.skipped++;
-        continue;
-      }
-      report.started++;
-      const controller = new AbortController();
-      executing.set(event.streamId, controller);
-      const work = execute(job, event.streamId, controller);
-      pending.add(work);
-      void work.finally(() => pending.delete(work));
-      started.push(work);
+      const list = byStream.get(event.streamId);
+      if (list) list.push(event);
+      else byStream.set(event.streamId, [event]);
     }
+    const settled = await Promise.allSettled(
+      [...byStream.values()].map(async (streamEvents) => {
+        for (const event of streamEvents) await dispatchOne(event, report, started);
+      }),
+    );
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  async function dispatchOne(
+    event: DecodedEvent,
+    report: RunnerReport,
+    started: Promise<AttemptResult>[],
+  ): Promise<void> {
+    const runId = runIdOf(event);
+    if (runId === null) return;
+    if (event.type === "RunCancelled") {
+      const controller = executing.get(event.streamId);
+      if (controller) {
+        controller.abort(new RunCancelledWhileExecuting(`run ${runId} was cancelled`));
+        report.cancelled++;
+      }
+      return;
+    }
+    if (event.type !== "RunQueued") return;
+    await slots.acquire();
+    let job: Claimed | null;
+    try {
+      job = await claim(event as DecodedEvent<"RunQueued">, runId);
+    } catch (error) {
+      slots.release();
+      throw error;
+    }
+    if (!job) {
+      slots.release();
+      report.skipped++;
+      return;
+    }
+    report.started++;
+    const controller = new AbortController();
+    executing.set(event.streamId, controller);
+    const work = execute(job, event.streamId, controller);
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+    started.push(work);
   }
 
   const emptyReport = (): RunnerReport => ({ started: 0, skipped: 0, cancelled: 0, attempts: [] });

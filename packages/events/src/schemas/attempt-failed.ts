@@ -1,10 +1,15 @@
 /**
  * `AttemptFailed`: an attempt ended without success (network error, timeout, refused
  * target, or an unwanted status). Published versions, oldest first (never edit one).
+ * - v1: error class, status, message, Retry-After and what was learned of the response.
+ * - v2: `body`, the reference to the stored whole body (null/absent: none stored).
  */
 import type { AttemptErrorClass } from "../types.ts";
 import {
+  ATTEMPT_BODY_FIELD_V2,
   ATTEMPT_RESPONSE_FIELDS_V1,
+  bodyRefFromAvro,
+  bodyRefToAvro,
   responseFactsFromAvro,
   responseFactsToAvro,
 } from "./attempt-response.ts";
@@ -53,14 +58,21 @@ const V1 = {
   ],
 } as const;
 
+/** v2: adds `body`, the reference to the stored whole response body (v1 reads as none). */
+const V2 = { ...V1, fields: [...V1.fields, ATTEMPT_BODY_FIELD_V2] } as const;
+
 export const attemptFailedSchema: EventSchema<"AttemptFailed"> = {
   family: "AttemptFailed",
-  versions: [{ version: 1, schema: V1 }],
+  versions: [
+    { version: 1, schema: V1 },
+    { version: 2, schema: V2 },
+  ],
   enumLabels: enumLabels(ERROR_CLASS),
   toAvro: (data, problems) => ({
     ...pick(data, ["attempt", "status", "message", "retryAfterMs"]),
     errorClass: toSymbol(ERROR_CLASS, prop(data, "errorClass"), "errorClass", problems),
     ...responseFactsToAvro(data, problems),
+    ...bodyRefToAvro(data, problems),
   }),
   fromAvro: (value) => ({
     attempt: value.attempt as number,
@@ -69,5 +81,6 @@ export const attemptFailedSchema: EventSchema<"AttemptFailed"> = {
     message: value.message as string,
     retryAfterMs: value.retryAfterMs as number | null,
     ...responseFactsFromAvro(value),
+    ...bodyRefFromAvro(value),
   }),
 };

@@ -5,6 +5,7 @@
 
 import type { JobQueries } from "@jobledger/core/adapters/postgres/job-queries";
 import type { RunQueries } from "@jobledger/core/adapters/postgres/run-queries";
+import type { AttemptBodies } from "@jobledger/core/application/attempt-bodies";
 import type { JobCommands } from "@jobledger/core/application/job-commands";
 import type { RunCommands } from "@jobledger/core/application/run-commands";
 import type { ApiKeyStore } from "@jobledger/core/auth/api-keys";
@@ -48,6 +49,8 @@ export interface ApiDeps {
   apiKeys: ApiKeyStore;
   /** notification preferences and the delivery log; absent = notification routes answer 503 */
   notifications?: { preferences: PreferenceStore; deliveries: DeliveryLog } | null;
+  /** stored whole response bodies of attempts; absent = the body route answers 404 */
+  bodies?: Pick<AttemptBodies, "read"> | null;
 }
 
 export interface ApiVariables {

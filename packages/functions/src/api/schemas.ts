@@ -126,6 +126,18 @@ export const RunSummary = z
   })
   .openapi("RunSummary");
 
+export const AttemptBody = z
+  .object({
+    bytes: z.number().int().openapi({ description: "bytes stored (at most the runner's read cap)" }),
+    sha256: z.string().openapi({ description: "hex SHA-256 of the stored bytes" }),
+    contentType: z.string().nullable().openapi({ description: "the response's content-type" }),
+    truncated: z.boolean().openapi({
+      description: "reading stopped at the cap or the body broke off: the object may not hold the whole body",
+    }),
+    href: z.string().openapi({ description: "where to get it: /v1/runs/{id}/attempts/{attempt}/body" }),
+  })
+  .openapi("AttemptBody");
+
 export const Attempt = z
   .object({
     attempt: z.number().int(),
@@ -142,6 +154,9 @@ export const Attempt = z
     bodyExcerpt: z.string().nullable(),
     bodyBytes: z.number().int().nullable(),
     bodyTruncated: z.boolean().nullable(),
+    body: AttemptBody.nullable().openapi({
+      description: "the stored whole response body; null when none was stored",
+    }),
   })
   .openapi("Attempt");
 

@@ -63,6 +63,17 @@ export interface Attempt {
   message: string | null;
   durationMs: number | null;
   bodyExcerpt: string | null;
+  /** the stored whole response body; null when none was stored */
+  body?: AttemptBody | null;
+}
+
+export interface AttemptBody {
+  bytes: number;
+  sha256: string;
+  contentType: string | null;
+  truncated: boolean;
+  /** the API path, `/v1/runs/{id}/attempts/{n}/body` (the console fetches it through /api) */
+  href: string;
 }
 
 export interface Run extends RunSummary {

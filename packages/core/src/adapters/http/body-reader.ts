@@ -2,6 +2,8 @@
  * Reading a response body within limits: keep the first `excerptBytes` bytes for the
  * excerpt (decoded as UTF-8, cut on a character boundary), count every byte, and stop
  * reading once `maxBytes` have arrived so a huge or endless body cannot hold the runner.
+ * With `keepBody`, every byte up to `maxBytes` is kept too (`body()`), for the runner to
+ * store the whole body as an object.
  */
 import type { BodyRead } from "../../domain/run/outcome.ts";
 
@@ -20,6 +22,8 @@ export interface BodyLimits {
   excerptBytes: number;
   /** bytes after which reading stops */
   maxBytes: number;
+  /** keep the whole body (up to `maxBytes`), not only the excerpt */
+  keepBody?: boolean;
 }
 
 /** Collects chunks as they arrive; `done()` gives what was read. */
@@ -27,6 +31,8 @@ export class BodyCollector {
   private readonly kept: Buffer[] = [];
   private keptBytes = 0;
   private received = 0;
+  private readonly whole: Buffer[] = [];
+  private wholeBytes = 0;
 
   constructor(private readonly limits: BodyLimits) {}
 
@@ -39,6 +45,14 @@ export class BodyCollector {
       this.kept.push(part);
       this.keptBytes += part.length;
     }
+    if (this.limits.keepBody) {
+      const left = this.limits.maxBytes - this.wholeBytes;
+      if (left > 0) {
+        const part = Buffer.from(chunk.subarray(0, left));
+        this.whole.push(part);
+        this.wholeBytes += part.length;
+      }
+    }
     this.received += chunk.length;
     return this.received < this.limits.maxBytes;
   }
@@ -46,6 +60,11 @@ export class BodyCollector {
   /** True once the byte cap was reached. */
   get capped(): boolean {
     return this.received >= this.limits.maxBytes;
+  }
+
+  /** The body's bytes up to the cap; null unless `keepBody` was set. */
+  body(): Buffer | null {
+    return this.limits.keepBody ? Buffer.concat(this.whole, this.wholeBytes) : null;
   }
 
   done(): BodyRead {

@@ -11,6 +11,8 @@
  *   DNS answers. A runner calls a target rarely, so connection reuse would gain little.
  * - Redirects are not followed (see `domain/run/outcome.ts`).
  * - `timeoutMs` covers the whole exchange: connect, headers and body.
+ * - With `keepBody`, the whole body (up to `maxBodyBytes`) comes back beside the outcome as
+ *   `rawBody`, for the runner to store; the outcome itself carries only the excerpt.
  * - Sent headers: the job's, then `Idempotency-Key`, `Jobledger-Signature`, `User-Agent`
  *   (unless the job sets one) and `Content-Type: application/json` when there is a body and
  *   the job sets none.
@@ -57,10 +59,25 @@ export interface ExecuteInput {
   signingSecret: string | readonly string[];
   /** the caller's cancellation; when it aborts, `execute` rejects with its reason */
   signal?: AbortSignal;
+  /** return the whole response body (up to the cap) as `rawBody` */
+  keepBody?: boolean;
 }
 
+/** The bytes of a response body as read (only with `keepBody`, and only when a response came). */
+export interface RawBody {
+  /** the body up to the executor's cap */
+  bytes: Uint8Array;
+  /** the response's `content-type`, if any */
+  contentType: string | null;
+  /** reading stopped at the cap (the target may have sent more), or the body broke off */
+  truncated: boolean;
+}
+
+/** An outcome, with the raw body beside it when `keepBody` asked for it. */
+export type ExecutedAttempt = AttemptOutcome & { rawBody?: RawBody };
+
 export interface HttpExecutor {
-  execute(input: ExecuteInput): Promise<AttemptOutcome>;
+  execute(input: ExecuteInput): Promise<ExecutedAttempt>;
 }
 
 /** Response headers as kept in outcomes: lower-cased, repeated ones joined, no `set-cookie`. */
@@ -125,7 +142,7 @@ export function createHttpExecutor(options: HttpExecutorOptions): HttpExecutor {
   const resolve = options.lookup ?? systemResolveHost;
   const { allowList, clock } = options;
 
-  async function execute(input: ExecuteInput): Promise<AttemptOutcome> {
+  async function execute(input: ExecuteInput): Promise<ExecutedAttempt> {
     const { request: spec, signal: callerSignal } = input;
     callerSignal?.throwIfAborted();
     const started = performance.now();
@@ -165,7 +182,12 @@ export function createHttpExecutor(options: HttpExecutorOptions): HttpExecutor {
     });
 
     let response: { status: number; headers: Record<string, string> } | null = null;
-    const collector = new BodyCollector({ excerptBytes, maxBytes });
+    const collector = new BodyCollector({ excerptBytes, maxBytes, keepBody: input.keepBody === true });
+    const rawBody = (truncated: boolean): { rawBody?: RawBody } => {
+      const bytes = collector.body();
+      if (bytes === null || response === null) return {};
+      return { rawBody: { bytes, contentType: response.headers["content-type"] ?? null, truncated } };
+    };
     try {
       const res = await request(url, {
         dispatcher: agent,
@@ -179,7 +201,13 @@ export function createHttpExecutor(options: HttpExecutorOptions): HttpExecutor {
         if (!collector.add(chunk)) break; // the cap: leaving the loop destroys the stream
       }
       if (callerSignal?.aborted) throw callerSignal.reason;
-      return classifyResponse({ ...response, ...collector.done(), durationMs: elapsed(), now: clock.now() });
+      const outcome = classifyResponse({
+        ...response,
+        ...collector.done(),
+        durationMs: elapsed(),
+        now: clock.now(),
+      });
+      return { ...outcome, ...rawBody(collector.capped) };
     } catch (error) {
       if (callerSignal?.aborted && !timedOut) throw callerSignal.reason;
       const { errorClass, message } = classifyError(error, timedOut);
@@ -198,6 +226,7 @@ export function createHttpExecutor(options: HttpExecutorOptions): HttpExecutor {
         headers: response.headers,
         ...collector.done(),
         retryAfterMs: null,
+        ...rawBody(true),
       };
     } finally {
       clearTimeout(timer);

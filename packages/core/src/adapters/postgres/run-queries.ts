@@ -8,6 +8,7 @@
  * take the same item.
  */
 import type {
+  AttemptBodyRef,
   AttemptErrorClass,
   CatchUpPolicy,
   HttpRequestSpec,
@@ -80,6 +81,8 @@ export interface AttemptView {
   bodyExcerpt: string | null;
   bodyBytes: number | null;
   bodyTruncated: boolean | null;
+  /** the stored whole body (key, SHA-256, size, content type, truncated); null when none */
+  body: AttemptBodyRef | null;
 }
 
 export interface RunDetail extends RunView {
@@ -206,6 +209,7 @@ interface AttemptRow {
   body_excerpt: string | null;
   body_bytes: number | null;
   body_truncated: boolean | null;
+  body_object: AttemptBodyRef | null;
 }
 
 interface ScheduleDbRow {
@@ -272,7 +276,7 @@ export function createRunQueries(pool: pg.Pool): RunQueries {
       if (!row) return null;
       const attempts = await pool.query<AttemptRow>(
         `SELECT attempt, started_at, deadline, runner, finished_at, outcome, status_code, error_class, message,
-                duration_ms, response_headers, body_excerpt, body_bytes, body_truncated
+                duration_ms, response_headers, body_excerpt, body_bytes, body_truncated, body_object
          FROM run_attempts WHERE tenant = $1 AND run_id = $2 ORDER BY attempt`,
         [tenant, runId],
       );
@@ -423,6 +427,7 @@ function toAttemptView(row: AttemptRow): AttemptView {
     bodyExcerpt: row.body_excerpt,
     bodyBytes: row.body_bytes,
     bodyTruncated: row.body_truncated,
+    body: row.body_object,
   };
 }
 

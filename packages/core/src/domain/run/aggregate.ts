@@ -310,6 +310,8 @@ function outcomeEvent(attempt: number, outcome: AttemptOutcome): RunEvent {
     bodyExcerpt: outcome.bodyExcerpt,
     bodyBytes: outcome.bodyBytes,
     bodyTruncated: outcome.bodyTruncated,
+    // the reference to the stored whole body (the runner stored it before recording)
+    ...(outcome.body ? { body: outcome.body } : {}),
   };
   if (outcome.kind === "succeeded")
     return { type: "AttemptSucceeded", data: { ...facts, status: outcome.status } };

@@ -10,7 +10,10 @@
  *   should be updated to the new URL, where the checks run again.
  * - `Retry-After` is read from every failed response, both as delta-seconds and as an
  *   HTTP-date (relative to a given `now`); the retry policy decides when it applies.
+ * - The whole body is not part of an outcome: the runner stores it as an object before the
+ *   outcome is recorded, and the outcome carries only the reference (`body`).
  */
+import type { AttemptBodyRef } from "@jobledger/events";
 
 /** Why an attempt failed. */
 export type AttemptErrorClass =
@@ -40,7 +43,12 @@ export interface BodyRead {
 
 export const EMPTY_BODY: BodyRead = { bodyExcerpt: "", bodyBytes: 0, bodyTruncated: false };
 
-export interface SucceededAttempt extends BodyRead {
+/** Where the whole body of the response was stored; absent or null when it was not. */
+export interface StoredBody {
+  body?: AttemptBodyRef | null;
+}
+
+export interface SucceededAttempt extends BodyRead, StoredBody {
   kind: "succeeded";
   status: number;
   durationMs: number;
@@ -48,7 +56,7 @@ export interface SucceededAttempt extends BodyRead {
   headers: Record<string, string>;
 }
 
-export interface FailedAttempt extends BodyRead {
+export interface FailedAttempt extends BodyRead, StoredBody {
   kind: "failed";
   errorClass: AttemptErrorClass;
   /** the HTTP status when a response arrived, else null */

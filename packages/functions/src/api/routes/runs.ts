@@ -1,6 +1,7 @@
 /**
- * Runs: trigger a job now, list and read runs (with their attempt timeline), cancel a run,
- * list dead-lettered runs and redrive a selection of them. Commands go through the run
+ * Runs: trigger a job now, list and read runs (with their attempt timeline), read an attempt's
+ * stored whole response body, cancel a run, list dead-lettered runs and redrive a selection
+ * of them. Commands go through the run
  * command service; reads come from the runs read model.
  */
 import { createRoute, z } from "@hono/zod-openapi";
@@ -176,6 +177,75 @@ export function registerRunRoutes(app: Api, deps: ApiDeps): void {
 
   app.openapi(
     createRoute({
+      method: "get",
+      path: "/v1/runs/{id}/attempts/{attempt}/body",
+      tags: ["runs"],
+      summary:
+        "An attempt's whole response body as stored (up to the runner's read cap), with its content type",
+      description:
+        "The bytes the target sent, as the runner read them (see `body` in the attempt: size, SHA-256, " +
+        "truncated). Served with `Content-Security-Policy: sandbox` and `X-Content-Type-Options: nosniff`, " +
+        "so a stored HTML body cannot run scripts. 404 when the run, the attempt or a stored body does not exist.",
+      request: {
+        params: z.object({
+          id: uuid("id"),
+          // checked in the handler, after the run: another tenant's run answers 404 whatever follows
+          attempt: z
+            .string()
+            .openapi({ param: { name: "attempt", in: "path" }, description: "attempt number: 1, 2, …" }),
+        }),
+      },
+      responses: {
+        200: {
+          description: "the stored bytes",
+          content: {
+            "application/octet-stream": {
+              schema: z
+                .string()
+                .openapi({ format: "binary", description: "served with the stored content type" }),
+            },
+          },
+        },
+        ...errorResponses(400, 404),
+      },
+    }),
+    async (c) => {
+      const { id, attempt: rawAttempt } = c.req.valid("param");
+      const tenant = c.get("tenant");
+      // the run first: another tenant's run answers 404 whatever the attempt says
+      const row = await readRun(tenant, id);
+      if (!/^[1-9][0-9]{0,8}$/.test(rawAttempt)) {
+        throw problems.validation([{ path: "attempt", message: "must be an attempt number (1, 2, …)" }], 400);
+      }
+      const attempt = Number(rawAttempt);
+      const found = row.attempts.find((a) => a.attempt === attempt);
+      if (!found) throw problems.notFound(`attempt ${attempt} of run ${id}`);
+      if (!found.body) throw problems.notFound(`a stored body of attempt ${attempt} of run ${id}`);
+      const bytes = deps.bodies ? await deps.bodies.read(tenant, found.body.key) : null;
+      if (bytes === null) {
+        throw problems.notFound(
+          `the stored body of attempt ${attempt} of run ${id} (it may have expired under the bucket's retention)`,
+        );
+      }
+      // the stored bytes as they are (a view, not a copy)
+      const view = new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+      return new Response(view, {
+        status: 200,
+        headers: {
+          "Content-Type": found.body.contentType ?? "application/octet-stream",
+          "Content-Length": String(bytes.byteLength),
+          ETag: `"${found.body.sha256}"`,
+          "Cache-Control": "private, max-age=3600",
+          "Content-Security-Policy": "sandbox; default-src 'none'",
+          "X-Content-Type-Options": "nosniff",
+          "Jobledger-Body-Truncated": String(found.body.truncated),
+        },
+      });
+    },
+  );
+
+  app.openapi(
+    createRoute({
       method: "post",
       path: "/v1/runs/{id}/cancel",
       tags: ["runs"],
@@ -324,6 +394,15 @@ function runDetail(row: RunRow): z.infer<typeof Run> {
       bodyExcerpt: a.bodyExcerpt,
       bodyBytes: a.bodyBytes,
       bodyTruncated: a.bodyTruncated,
+      body: a.body
+        ? {
+            bytes: a.body.bytes,
+            sha256: a.body.sha256,
+            contentType: a.body.contentType,
+            truncated: a.body.truncated,
+            href: `/v1/runs/${row.runId}/attempts/${a.attempt}/body`,
+          }
+        : null,
     })),
   };
 }

@@ -1,4 +1,7 @@
-/** One run: summary, attempt timeline (times, durations, codes, errors, response excerpt), cancel, redrive. */
+/**
+ * One run: summary, attempt timeline (times, durations, codes, errors, response excerpt and a
+ * link to the stored whole body), cancel, redrive.
+ */
 import { A, useParams } from "@solidjs/router";
 import { createEffect, createResource, createSignal, For, Show } from "solid-js";
 import { AsyncState, actionError } from "../../components/AsyncState";
@@ -96,6 +99,16 @@ export default function RunPage() {
                     </Show>
                     <Show when={a.bodyExcerpt}>
                       <pre>{a.bodyExcerpt}</pre>
+                    </Show>
+                    <Show when={a.body}>
+                      {(body) => (
+                        <div>
+                          <a href={`/api${body().href}`} target="_blank" rel="noopener noreferrer">
+                            full body ({body().bytes} bytes
+                            {body().truncated ? ", cut at the runner's limit" : ""})
+                          </a>
+                        </div>
+                      )}
                     </Show>
                   </li>
                 )}
