@@ -31,7 +31,7 @@ export default $config({
     const signingMasterKey = new sst.Secret("SigningMasterKey");
     const store = eventStore(settings);
     const net = network(settings);
-    const analytics = lake();
+    const analytics = lake(settings.bodyRetentionDays);
     const users = auth(settings);
     const channels = notificationChannels(settings);
     const fns = functions({ settings, store, net, signingMasterKey, users, channels, analytics });

@@ -58,8 +58,11 @@ const encryptedAes256 = (name: string, bucket: sst.aws.Bucket) =>
     rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
   });
 
-export function lake() {
-  const bucket = new sst.aws.Bucket("Lake");
+/** `bodyRetentionDays`: attempts' whole response bodies (`bodies/`) expire after that many days. */
+export function lake(bodyRetentionDays: number) {
+  const bucket = new sst.aws.Bucket("Lake", {
+    lifecycle: [{ id: "attempt-bodies", prefix: "bodies/", expiresIn: `${bodyRetentionDays} days` }],
+  });
   encryptedAes256("Lake", bucket);
 
   const results = new sst.aws.Bucket("AthenaResults", {

@@ -56,6 +56,8 @@ export interface StackSettings {
   targetAllowList: string | undefined;
   /** days the functions' logs are kept */
   logRetention: "1 week" | "1 month" | "3 months";
+  /** days the lake bucket keeps attempts' whole response bodies (`bodies/`) before S3 expires them */
+  bodyRetentionDays: number;
 }
 
 export class StackSettingsError extends Error {
@@ -80,7 +82,8 @@ function intFrom(env: Env, name: string, fallback: number, min: number, max: num
  * `JOBLEDGER_PROJECTOR_PARALLELIZATION`, `JOBLEDGER_REDIS_PROJECTOR_BATCH`,
  * `JOBLEDGER_REDIS_PROJECTOR_PARALLELIZATION`, `JOBLEDGER_NOTIFIER_BATCH`,
  * `JOBLEDGER_NOTIFIER_PARALLELIZATION`, `JOBLEDGER_LAKE_PROJECTOR_BATCH`, `JOBLEDGER_ALARM_EMAIL`, `JOBLEDGER_TARGET_ALLOWLIST`,
- * `JOBLEDGER_EMAIL_FROM`, `JOBLEDGER_EMAIL_IDENTITY`, `JOBLEDGER_CONSOLE_ORIGIN`.
+ * `JOBLEDGER_EMAIL_FROM`, `JOBLEDGER_EMAIL_IDENTITY`, `JOBLEDGER_CONSOLE_ORIGIN`,
+ * `JOBLEDGER_BODY_RETENTION_DAYS`.
  */
 export function stackSettings(stage: string, env: Env = {}): StackSettings {
   const production = stage === "production";
@@ -165,6 +168,7 @@ export function stackSettings(stage: string, env: Env = {}): StackSettings {
     alarmEmail: env.JOBLEDGER_ALARM_EMAIL || undefined,
     targetAllowList: env.JOBLEDGER_TARGET_ALLOWLIST || undefined,
     logRetention: production ? "3 months" : "1 week",
+    bodyRetentionDays: intFrom(env, "JOBLEDGER_BODY_RETENTION_DAYS", 30, 1, 3650),
   };
 }
 

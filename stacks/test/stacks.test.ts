@@ -325,6 +325,18 @@ describe("the stacks evaluated with Pulumi mocks", () => {
     const lake = named("aws:s3/bucket:Bucket", "LakeBucket");
     const results = named("aws:s3/bucket:Bucket", "AthenaResultsBucket");
     expect(encrypted.sort()).toEqual([state(lake, "bucket"), state(results, "bucket")].sort());
+    // attempts' whole response bodies expire on their own (JOBLEDGER_BODY_RETENTION_DAYS, 30 by default)
+    const lakeLifecycle = ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").find(
+      (l) => l.inputs.bucket === state(lake, "bucket"),
+    );
+    expect(lakeLifecycle?.inputs.rules).toEqual([
+      expect.objectContaining({
+        id: "attempt-bodies",
+        status: "Enabled",
+        filter: expect.objectContaining({ prefix: "bodies/" }),
+        expiration: expect.objectContaining({ days: 30 }),
+      }),
+    ]);
     const glueTables = ofType("aws:glue/catalogTable:CatalogTable");
     expect(glueTables.map((t) => t.inputs.name).sort()).toEqual(["events", "runs"]);
     for (const table of glueTables) {
