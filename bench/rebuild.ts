@@ -1,10 +1,14 @@
 /**
  * Rebuild throughput of the Postgres read model: N events (BENCH_REBUILD_EVENTS, default
- * 200 000) on job streams in dynalite — each stream (BENCH_REBUILD_PER_STREAM events, default 100) a JobCreated then pause/resume toggles,
- * appended in commits of 100 events — replayed by `rebuild` into a shadow schema on the
+ * 200 000) in dynalite — with BENCH_REBUILD_KIND=jobs (default) on job streams, each
+ * (BENCH_REBUILD_PER_STREAM events, default 100) a JobCreated then pause/resume toggles,
+ * appended in commits of 100 events; with BENCH_REBUILD_KIND=runs on run streams of 4 events
+ * (RunQueued, AttemptStarted, AttemptSucceeded, RunSucceeded; one commit each) — replayed by
+ * `rebuild` (pages of BENCH_REBUILD_PAGE commits, default 50) into a shadow schema on the
  * PostgreSQL server at DATABASE_URL (default the machine's, db `test`), dry run.
  * Baseline in the same run: a plain bulk insert (`unnest`, 1000 rows a statement) of the same
- * final rows (jobs, schedules, projection_positions) into the same tables of another schema.
+ * final rows (jobs, schedules, projection_positions; or runs, run_attempts,
+ * projection_positions) into the same tables of another schema.
  */
 import { randomUUID } from "node:crypto";
 import { DynamoEventStore } from "@jobledger/core/adapters/dynamodb/event-store";
@@ -14,12 +18,19 @@ import { openDatabase } from "@jobledger/core/adapters/postgres/database";
 import { migrate } from "@jobledger/core/adapters/postgres/migrate";
 import { createPostgresRebuildTarget } from "@jobledger/core/adapters/postgres/rebuild-target";
 import { rebuild } from "@jobledger/core/application/rebuild/rebuild";
+import { jobsProjection } from "@jobledger/core/projections/jobs";
+import { runsProjection } from "@jobledger/core/projections/runs";
+import { schedulesProjection } from "@jobledger/core/projections/schedules";
 import type { NewEvent } from "@jobledger/events";
+import type pg from "pg";
 import { printTable, round } from "./support.ts";
 
 const EVENTS = Number(process.env.BENCH_REBUILD_EVENTS ?? 200_000);
-const PER_STREAM = Number(process.env.BENCH_REBUILD_PER_STREAM ?? 100);
+const KIND = process.env.BENCH_REBUILD_KIND === "runs" ? "runs" : "jobs";
+const PER_STREAM = KIND === "runs" ? 4 : Number(process.env.BENCH_REBUILD_PER_STREAM ?? 100);
 const PER_COMMIT = 100;
+/** commits per page read by the rebuild */
+const PAGE_SIZE = Number(process.env.BENCH_REBUILD_PAGE ?? 50);
 const URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const TENANT = "bench";
 
@@ -60,6 +71,64 @@ function event(type: string, data: unknown, at: Date): NewEvent {
   } as NewEvent; // built by hand: the bench skips the command layer
 }
 
+/** A run's life: queued by hand, one attempt that succeeds. */
+function runEvents(at: Date): NewEvent[] {
+  const later = (s: number) => new Date(at.getTime() + s * 1000);
+  return [
+    event(
+      "RunQueued",
+      {
+        jobId: "bench-job",
+        jobVersion: 1,
+        attempt: 1,
+        trigger: "manual",
+        scheduledFor: null,
+        dueAt: at.toISOString(),
+        request: definition.request,
+        retry: definition.retry,
+      },
+      at,
+    ),
+    event("AttemptStarted", { attempt: 1, runner: "bench", deadline: later(10).toISOString() }, later(1)),
+    event(
+      "AttemptSucceeded",
+      {
+        attempt: 1,
+        status: 200,
+        durationMs: 12,
+        headers: { "content-type": "application/json" },
+        bodyExcerpt: '{"ok":true}',
+        bodyBytes: 11,
+        bodyTruncated: false,
+      },
+      later(2),
+    ),
+    event("RunSucceeded", { attempts: 1 }, later(2)),
+  ];
+}
+
+/** The baseline's rows of a run stream: its run, its attempt, its positions. */
+async function bulkRuns(pool: pg.Pool, ids: string[], at: Date): Promise<void> {
+  await pool.query(
+    `INSERT INTO runs (tenant, run_id, job_id, job_version, status, trigger, due_at, attempt, created_at, updated_at,
+                       finished_at, last_status_code, version)
+     SELECT $1, id, 'bench-job', 1, 'succeeded', 'manual', $2, 1, $2, $2, $2, 200, 4 FROM unnest($3::text[]) id`,
+    [TENANT, at, ids],
+  );
+  await pool.query(
+    `INSERT INTO run_attempts (tenant, run_id, attempt, started_at, deadline, runner, finished_at, outcome, status_code,
+                               duration_ms, response_headers, body_excerpt, body_bytes, body_truncated)
+     SELECT $1, id, 1, $2, $2, 'bench', $2, 'succeeded', 200, 12, '{"content-type":"application/json"}',
+            '{"ok":true}', 11, false FROM unnest($3::text[]) id`,
+    [TENANT, at, ids],
+  );
+  await pool.query(
+    `INSERT INTO projection_positions (projection, stream_id, version)
+     SELECT p, $1 || '/run/' || id, 4 FROM unnest($2::text[]) id, unnest(ARRAY['jobs','runs','schedules']) p`,
+    [TENANT, ids],
+  );
+}
+
 export async function benchRebuild(): Promise<void> {
   const dynalite = await startDynalite();
   const { client, doc, destroy } = createDynamoClients({ endpoint: dynalite.endpoint, region: "us-east-1" });
@@ -77,8 +146,12 @@ export async function benchRebuild(): Promise<void> {
     for (let s = 0; s < streams; s++) {
       const jobId = randomUUID();
       jobIds.push(jobId);
-      const streamId = `${TENANT}/job/${jobId}`;
       const at = new Date(Date.UTC(2026, 0, 1) + s * 1000);
+      if (KIND === "runs") {
+        await store.append(`${TENANT}/run/${jobId}`, 0, runEvents(at));
+        continue;
+      }
+      const streamId = `${TENANT}/job/${jobId}`;
       const all: NewEvent[] = [event("JobCreated", { definition }, at)];
       for (let i = 1; i < PER_STREAM; i++) {
         all.push(i % 2 === 1 ? event("JobPaused", { reason: null }, at) : event("JobResumed", {}, at));
@@ -95,8 +168,29 @@ export async function benchRebuild(): Promise<void> {
     await liveDb.close();
 
     const t1 = performance.now();
-    const target = createPostgresRebuildTarget({ url: URL, liveSchema: live, eventStore: store });
-    const result = await rebuild(store, target, { tenants: [TENANT], dryRun: true, pageSize: 50 });
+    // BENCH_REBUILD_PER_EVENT=1: copies of the projections, which the page projector has no fold
+    // for, so it applies each event through the projection's own `apply` (the path before the fold)
+    const perEvent = process.env.BENCH_REBUILD_PER_EVENT === "1";
+    const projections = perEvent
+      ? [jobsProjection, runsProjection, schedulesProjection].map((p) => ({ ...p }))
+      : undefined;
+    const target = createPostgresRebuildTarget({
+      url: URL,
+      liveSchema: live,
+      eventStore: store,
+      projections,
+    });
+    // the part of the rebuild spent in the target's apply (the page projector), the rest is reading
+    let applySeconds = 0;
+    const timed: typeof target = {
+      ...target,
+      async apply(events) {
+        const t = performance.now();
+        await target.apply(events);
+        applySeconds += (performance.now() - t) / 1000;
+      },
+    };
+    const result = await rebuild(store, timed, { tenants: [TENANT], dryRun: true, pageSize: PAGE_SIZE });
     await target.close();
     const rebuildSeconds = (performance.now() - t1) / 1000;
 
@@ -107,6 +201,10 @@ export async function benchRebuild(): Promise<void> {
     const at = new Date(Date.UTC(2026, 0, 1));
     for (let i = 0; i < jobIds.length; i += 1000) {
       const ids = jobIds.slice(i, i + 1000);
+      if (KIND === "runs") {
+        await bulkRuns(bulkDb.pool, ids, at);
+        continue;
+      }
       await bulkDb.pool.query(
         `INSERT INTO jobs (tenant, job_id, version, created_at, created_by, updated_at, updated_by, name, description, definition, status, tags)
          SELECT $1, id, $2, $3, 'system:bench', $3, 'system:bench', 'bench', NULL, $4::jsonb, 'active', ARRAY['bench'] FROM unnest($5::text[]) id`,
@@ -134,25 +232,33 @@ export async function benchRebuild(): Promise<void> {
     }
     const bulkSeconds = (performance.now() - t2) / 1000;
     await bulkDb.close();
-    const rows = jobIds.length * 4;
+    const rows = jobIds.length * (KIND === "runs" ? 5 : 4);
 
-    printTable(`rebuild of the Postgres read model from ${written} events (${streams} job streams)`, [
-      {
-        step: "append (setup, dynalite)",
-        seconds: round(appendSeconds),
-        rate: `${round(written / appendSeconds, 0)} events/s`,
-      },
-      {
-        step: "rebuild (read + project)",
-        seconds: round(rebuildSeconds),
-        rate: `${round(result.events / rebuildSeconds, 0)} events/s`,
-      },
-      {
-        step: "baseline: bulk insert of the final rows",
-        seconds: round(bulkSeconds, 3),
-        rate: `${round(rows / bulkSeconds, 0)} rows/s`,
-      },
-    ]);
+    printTable(
+      `rebuild of the Postgres read model from ${written} events (${streams} ${KIND === "runs" ? "run" : "job"} streams, pages of ${PAGE_SIZE} commits)`,
+      [
+        {
+          step: "append (setup, dynalite)",
+          seconds: round(appendSeconds),
+          rate: `${round(written / appendSeconds, 0)} events/s`,
+        },
+        {
+          step: `rebuild (read + project)${perEvent ? ", per event" : ""}`,
+          seconds: round(rebuildSeconds),
+          rate: `${round(result.events / rebuildSeconds, 0)} events/s`,
+        },
+        {
+          step: "  of which projecting (page projector)",
+          seconds: round(applySeconds),
+          rate: `${round(result.events / applySeconds, 0)} events/s`,
+        },
+        {
+          step: "baseline: bulk insert of the final rows",
+          seconds: round(bulkSeconds, 3),
+          rate: `${round(rows / bulkSeconds, 0)} rows/s`,
+        },
+      ],
+    );
   } finally {
     for (const s of [live, `${live}_rebuild`, `${live}_old`, bulk])
       await admin.pool.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);

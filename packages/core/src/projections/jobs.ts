@@ -1,11 +1,13 @@
 /**
  * The "jobs" projection: one row of the `jobs` table (migration 0002_jobs) per job stream
  * `<tenant>/job/<jobId>`, holding the job's current definition and status. It relies on
- * the projector's position guard to see each event once and in order, so every event type
- * is one plain SQL statement.
+ * the projector's position guard to see each event once and in order. `foldJob` is the whole
+ * projection as a pure function of (row before, event); the live `apply` reads the row, folds
+ * and writes it back, and the rebuild folds a page's events per stream in memory and writes
+ * each row once (page-projector.ts).
  */
 import { type DecodedEvent, type EventType, type JobDefinition, parseStreamId } from "@jobledger/events";
-import type pg from "pg";
+import { selectRows, type TableSpec, upsertRows } from "../adapters/postgres/page-rows.ts";
 import type { Projection } from "../adapters/postgres/projector.ts";
 import { JOB_EVENT_TYPES } from "../domain/job/aggregate.ts";
 
@@ -25,68 +27,115 @@ export function jobIdOf(event: Pick<DecodedEvent, "streamId" | "tenant" | "type"
   return id;
 }
 
+/** A row of `jobs` as the fold sees it. */
+export interface JobRow {
+  tenant: string;
+  job_id: string;
+  name: string;
+  description: string | null;
+  definition: JobDefinition;
+  status: "active" | "paused" | "deleted";
+  tags: string[];
+  version: number;
+  created_at: Date;
+  created_by: string;
+  updated_at: Date;
+  updated_by: string;
+  deleted_at: Date | null;
+}
+
+export const JOBS_TABLE: TableSpec<JobRow> = {
+  table: "jobs",
+  key: ["tenant", "job_id"],
+  columns: {
+    tenant: "text",
+    job_id: "text",
+    name: "text",
+    description: "text",
+    definition: "jsonb not null",
+    status: "text",
+    tags: "text[]",
+    version: "integer",
+    created_at: "timestamptz",
+    created_by: "text",
+    updated_at: "timestamptz",
+    updated_by: "text",
+    deleted_at: "timestamptz",
+  },
+};
+
+/**
+ * The jobs row after `event`, from the row before it (null: none yet). Pure; the live
+ * projection and the rebuild's page fold both write what it returns.
+ */
+export function foldJob(row: JobRow | null, event: DecodedEvent): JobRow {
+  const jobId = jobIdOf(event);
+  if (event.type === "JobCreated") {
+    // replaces a row a rebuild (positions reset, rows kept) finds
+    const definition = (event as DecodedEvent<"JobCreated">).data.definition;
+    return {
+      tenant: event.tenant,
+      job_id: jobId,
+      name: definition.name,
+      description: definition.description,
+      definition,
+      status: "active",
+      tags: definition.tags,
+      version: event.version,
+      created_at: event.occurredAt,
+      created_by: event.actor,
+      updated_at: event.occurredAt,
+      updated_by: event.actor,
+      deleted_at: null,
+    };
+  }
+  if (!HANDLED.has(event.type)) throw new Error(`the jobs projection does not handle ${event.type}`);
+  const changes = event.type === "JobUpdated" ? changedValues(event as DecodedEvent<"JobUpdated">) : null;
+  if (!row) {
+    throw new Error(
+      `${event.type} (version ${event.version}) of ${event.streamId} found no job row: was JobCreated not applied?`,
+    );
+  }
+  const next: JobRow = {
+    ...row,
+    version: event.version,
+    updated_at: event.occurredAt,
+    updated_by: event.actor,
+  };
+  switch (event.type) {
+    case "JobUpdated": {
+      // a shallow merge, as jsonb `definition || changes`
+      const definition = { ...row.definition, ...changes } as JobDefinition;
+      const tags: unknown = (definition as { tags?: unknown }).tags;
+      return {
+        ...next,
+        definition,
+        name: definition.name,
+        description: definition.description ?? null,
+        tags: Array.isArray(tags) ? tags.map(String) : [],
+      };
+    }
+    case "JobPaused":
+      return { ...next, status: "paused" };
+    case "JobResumed":
+      return { ...next, status: "active" };
+    case "JobDeleted":
+      return { ...next, status: "deleted", deleted_at: event.occurredAt };
+    default:
+      throw new Error(`the jobs projection does not handle ${event.type}`);
+  }
+}
+
 export const jobsProjection: Projection = {
   name: "jobs",
   handles: (type) => HANDLED.has(type),
   supersedes: (earlier, later) => PAUSE_TOGGLES.has(earlier.type) && PAUSE_TOGGLES.has(later.type),
   async apply(client, event) {
-    const jobId = jobIdOf(event);
-    const common = [event.tenant, jobId, event.version, event.occurredAt, event.actor];
-    let result: pg.QueryResult;
-    switch (event.type) {
-      case "JobCreated": {
-        const definition = (event as DecodedEvent<"JobCreated">).data.definition;
-        // ON CONFLICT: rebuilding the read model (positions reset, rows kept) starts over cleanly
-        result = await client.query(
-          `INSERT INTO jobs (tenant, job_id, version, created_at, created_by, updated_at, updated_by,
-                             name, description, definition, status, tags, deleted_at)
-           VALUES ($1, $2, $3, $4, $5, $4, $5, $6, $7, $8, 'active', $9, NULL)
-           ON CONFLICT (tenant, job_id) DO UPDATE SET
-             version = EXCLUDED.version, created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by,
-             updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by, name = EXCLUDED.name,
-             description = EXCLUDED.description, definition = EXCLUDED.definition, status = EXCLUDED.status,
-             tags = EXCLUDED.tags, deleted_at = NULL`,
-          [...common, definition.name, definition.description, JSON.stringify(definition), definition.tags],
-        );
-        break;
-      }
-      case "JobUpdated": {
-        const changes = changedValues(event as DecodedEvent<"JobUpdated">);
-        result = await client.query(
-          `UPDATE jobs SET
-             version = $3, updated_at = $4, updated_by = $5,
-             definition = definition || $6::jsonb,
-             name = (definition || $6::jsonb) ->> 'name',
-             description = (definition || $6::jsonb) ->> 'description',
-             tags = ARRAY(SELECT jsonb_array_elements_text((definition || $6::jsonb) -> 'tags'))
-           WHERE tenant = $1 AND job_id = $2`,
-          [...common, JSON.stringify(changes)],
-        );
-        break;
-      }
-      case "JobPaused":
-      case "JobResumed":
-        result = await client.query(
-          `UPDATE jobs SET version = $3, updated_at = $4, updated_by = $5, status = $6
-           WHERE tenant = $1 AND job_id = $2`,
-          [...common, event.type === "JobPaused" ? "paused" : "active"],
-        );
-        break;
-      case "JobDeleted":
-        result = await client.query(
-          `UPDATE jobs SET version = $3, updated_at = $4, updated_by = $5, status = 'deleted', deleted_at = $4
-           WHERE tenant = $1 AND job_id = $2`,
-          common,
-        );
-        break;
-      default:
-        throw new Error(`the jobs projection does not handle ${event.type}`);
-    }
-    if (result.rowCount !== 1) {
-      throw new Error(
-        `${event.type} (version ${event.version}) of ${event.streamId} found no job row: was JobCreated not applied?`,
-      );
-    }
+    const key = [event.tenant, jobIdOf(event)];
+    // JobCreated replaces the whole row: it needs no read
+    const [row] =
+      event.type === "JobCreated" ? [] : await selectRows(client, JOBS_TABLE, [key], { forUpdate: true });
+    await upsertRows(client, JOBS_TABLE, [foldJob(row ?? null, event)]);
   },
 };
 

@@ -1,7 +1,7 @@
 /**
  * The "runs" projection: one row of `runs` per run stream `<tenant>/run/<runId>` and one row
- * of `run_attempts` per attempt (migration 0003_runs_and_schedules). It also raises
- * `schedules.last_fire_at` to the fire time of every scheduled or catch-up run and every
+ * of `run_attempts` per attempt (migrations 0003_runs_and_schedules, 0004_attempt_bodies). It
+ * also raises `schedules.last_fire_at` to the fire time of every scheduled or catch-up run and every
  * skipped fire (moving a `next_fire_at` it passes), so the schedule state can be rebuilt from
  * events alone.
  *
@@ -9,11 +9,12 @@
  * stream order). The events that open a run (RunQueued of attempt 1, RunSkipped) upsert the
  * row: they replace the scheduler's provisional row, and a rebuild starts over cleanly.
  */
-import { type DecodedEvent, type EventType, parseStreamId, type ScheduleSpec } from "@jobledger/events";
+import { type DecodedEvent, type EventType, parseStreamId } from "@jobledger/events";
 import type pg from "pg";
+import { selectRows } from "../adapters/postgres/page-rows.ts";
 import type { Projection } from "../adapters/postgres/projector.ts";
 import { RUN_EVENT_TYPES } from "../domain/run/aggregate.ts";
-import { nextFireOf } from "./schedules.ts";
+import { raiseFire, SCHEDULES_TABLE } from "./schedules.ts";
 
 const HANDLED: ReadonlySet<EventType> = new Set<EventType>(RUN_EVENT_TYPES);
 
@@ -132,7 +133,7 @@ export const runsProjection: Projection = {
              started_at = EXCLUDED.started_at, deadline = EXCLUDED.deadline, runner = EXCLUDED.runner,
              finished_at = NULL, outcome = NULL, status_code = NULL, error_class = NULL, message = NULL,
              duration_ms = NULL, response_headers = NULL, body_excerpt = NULL, body_bytes = NULL,
-             body_truncated = NULL`,
+             body_truncated = NULL, body_object = NULL`,
           [event.tenant, runId, data.attempt, event.occurredAt, data.deadline, data.runner],
         );
         return;
@@ -142,7 +143,8 @@ export const runsProjection: Projection = {
         await finishAttempt(
           data.attempt,
           `outcome = 'succeeded', status_code = $5, error_class = NULL, message = NULL, duration_ms = $6,
-           response_headers = $7, body_excerpt = $8, body_bytes = $9, body_truncated = $10`,
+           response_headers = $7, body_excerpt = $8, body_bytes = $9, body_truncated = $10,
+           body_object = $11`,
           [data.status, ...responseFacts(data)],
         );
         // the status stays: RunSucceeded follows (or the run was cancelled meanwhile)
@@ -157,7 +159,8 @@ export const runsProjection: Projection = {
         await finishAttempt(
           data.attempt,
           `outcome = 'failed', status_code = $5, error_class = $6, message = $7, duration_ms = $8,
-           response_headers = $9, body_excerpt = $10, body_bytes = $11, body_truncated = $12`,
+           response_headers = $9, body_excerpt = $10, body_bytes = $11, body_truncated = $12,
+           body_object = $13`,
           [data.status, data.errorClass, data.message, ...responseFacts(data)],
         );
         await updateRun(`deadline = NULL, last_status_code = $5, last_error_class = $6, last_error = $7`, [
@@ -235,49 +238,23 @@ async function openRun(client: pg.PoolClient, values: unknown[]): Promise<void> 
 
 /**
  * Raises the job's `schedules.last_fire_at` to `fireAt` (no row yet: the schedules projection
- * reads runs when JobCreated lands). When that passes the row's `next_fire_at`, the next fire
- * moves to the first one after `fireAt`, as the tick that handled the fire would have set it:
- * so `next_fire_at` stays the first fire after max(last schedule-setting event, last fire),
- * whatever order the job's and its runs' streams are projected in.
+ * reads runs when JobCreated lands), moving a `next_fire_at` it passes: `raiseFire` in
+ * schedules.ts, shared with the rebuild's page fold.
  */
 async function raiseLastFire(client: pg.PoolClient, tenant: string, jobId: string, fireAt: string) {
-  const fire = new Date(fireAt);
-  const result = await client.query<{
-    schedule: ScheduleSpec;
-    anchor: Date;
-    next_fire_at: Date | null;
-    last_fire_at: Date | null;
-  }>(
-    `SELECT schedule, anchor, next_fire_at, last_fire_at FROM schedules
-     WHERE tenant = $1 AND job_id = $2 FOR UPDATE`,
-    [tenant, jobId],
-  );
-  const row = result.rows[0];
-  if (!row || (row.last_fire_at !== null && row.last_fire_at >= fire)) return;
-  // paused or deleted (no next fire), or the next fire is still ahead: only the last fire moves
-  if (row.next_fire_at === null || row.next_fire_at > fire) {
-    await client.query(`UPDATE schedules SET last_fire_at = $3 WHERE tenant = $1 AND job_id = $2`, [
-      tenant,
-      jobId,
-      fire,
-    ]);
-    return;
-  }
-  let next: { nextFireAt: Date | null; nextDueAt: Date | null };
-  try {
-    next = nextFireOf(jobId, row.schedule, row.anchor, fire, null);
-  } catch (error) {
-    throw new Error(
-      `the schedule of job ${jobId} (tenant ${tenant}) has no computable fire after ${fireAt}: ${String(error)}`,
-    );
-  }
+  const [row] = await selectRows(client, SCHEDULES_TABLE, [[tenant, jobId]], { forUpdate: true });
+  const raised = raiseFire(row ?? null, fireAt);
+  if (raised === null || raised === row) return;
   await client.query(
     `UPDATE schedules SET last_fire_at = $3, next_fire_at = $4, next_due_at = $5 WHERE tenant = $1 AND job_id = $2`,
-    [tenant, jobId, fire, next.nextFireAt, next.nextDueAt],
+    [tenant, jobId, raised.last_fire_at, raised.next_fire_at, raised.next_due_at],
   );
 }
 
-/** duration, headers (JSON), body excerpt, bytes, truncated: the columns every outcome shares. */
+/**
+ * duration, headers (JSON), body excerpt, bytes, truncated, stored body (JSON, migration
+ * 0004): the columns every outcome shares.
+ */
 function responseFacts(data: Event<"AttemptSucceeded" | "AttemptFailed">["data"]): unknown[] {
   return [
     data.durationMs,
@@ -285,5 +262,6 @@ function responseFacts(data: Event<"AttemptSucceeded" | "AttemptFailed">["data"]
     data.bodyExcerpt,
     data.bodyBytes,
     data.bodyTruncated,
+    data.body ? JSON.stringify(data.body) : null,
   ];
 }

@@ -11,8 +11,15 @@
  * raises last_fire_at for each fire it sees and moves a next_fire_at the fire reached, so the
  * row does not depend on the order job and run streams are projected in. `next_due_at` is
  * next_fire_at plus the fire's deterministic jitter.
+ *
+ * `foldSchedule` (job events) and `raiseFire` (a fire the runs projection saw) are the whole
+ * projection as pure functions of the row before; the live `apply` reads and locks the row,
+ * folds and writes it back, and the rebuild folds a page per stream in memory
+ * (page-projector.ts).
  */
 import type { DecodedEvent, EventType, JobDefinition, ScheduleSpec } from "@jobledger/events";
+import type pg from "pg";
+import { selectRows, type TableSpec, upsertRows } from "../adapters/postgres/page-rows.ts";
 import type { Projection } from "../adapters/postgres/projector.ts";
 import { JOB_EVENT_TYPES } from "../domain/job/aggregate.ts";
 import { dueAt, nextFireAfter } from "../domain/schedule/index.ts";
@@ -51,11 +58,181 @@ export function nextFireOf(
   };
 }
 
-interface StoredSchedule {
+/** A row of `schedules` as the fold sees it. */
+export interface ScheduleRow {
+  tenant: string;
+  job_id: string;
+  job_version: number;
   status: "active" | "paused" | "deleted";
   schedule: ScheduleSpec;
+  overlap: JobDefinition["overlap"];
+  concurrency: number | null;
+  catch_up: JobDefinition["catchUp"] | null;
+  request: JobDefinition["request"];
+  retry: JobDefinition["retry"];
   anchor: Date;
+  next_fire_at: Date | null;
+  next_due_at: Date | null;
   last_fire_at: Date | null;
+  buffered_fire_at: Date | null;
+  updated_at: Date;
+}
+
+export const SCHEDULES_TABLE: TableSpec<ScheduleRow> = {
+  table: "schedules",
+  key: ["tenant", "job_id"],
+  columns: {
+    tenant: "text",
+    job_id: "text",
+    job_version: "integer",
+    status: "text",
+    schedule: "jsonb not null",
+    overlap: "text",
+    concurrency: "integer",
+    catch_up: "jsonb not null",
+    request: "jsonb not null",
+    retry: "jsonb not null",
+    anchor: "timestamptz",
+    next_fire_at: "timestamptz",
+    next_due_at: "timestamptz",
+    last_fire_at: "timestamptz",
+    buffered_fire_at: "timestamptz",
+    updated_at: "timestamptz",
+  },
+};
+
+/**
+ * The schedules row after `event`, from the row before it (null: none yet). Pure. On JobCreated,
+ * `firesSeen` is the latest fire time among the job's scheduled and catch-up runs in `runs`
+ * (the runs projection may have seen fires before the job's stream was projected).
+ */
+export function foldSchedule(
+  row: ScheduleRow | null,
+  event: DecodedEvent,
+  firesSeen: Date | null = null,
+): ScheduleRow {
+  const jobId = jobIdOf(event);
+  const { tenant } = event;
+  const fail = (why: string): never => {
+    throw new Error(`${event.type} (version ${event.version}) of ${event.streamId} ${why}`);
+  };
+  const next = (schedule: ScheduleSpec, anchor: Date, lastFireAt: Date | null) => {
+    try {
+      return nextFireOf(jobId, schedule, anchor, event.occurredAt, lastFireAt);
+    } catch (error) {
+      return fail(`has a schedule whose next fire cannot be computed: ${String(error)}`);
+    }
+  };
+  const stored = (): ScheduleRow => row ?? fail("found no schedule row: was JobCreated not applied?");
+  const touched = (): ScheduleRow => ({
+    ...stored(),
+    job_version: event.version,
+    updated_at: event.occurredAt,
+  });
+
+  switch (event.type) {
+    case "JobCreated": {
+      const definition = (event as DecodedEvent<"JobCreated">).data.definition;
+      const anchor = event.occurredAt;
+      // fires the runs projection saw before this row existed (streams are projected in any order)
+      const lastFireAt = latest(row?.last_fire_at ?? null, firesSeen);
+      const { nextFireAt, nextDueAt } = next(definition.schedule, anchor, lastFireAt);
+      // replaces a row a rebuild (positions reset, rows kept) finds
+      return {
+        tenant,
+        job_id: jobId,
+        job_version: event.version,
+        status: "active",
+        schedule: definition.schedule,
+        overlap: definition.overlap,
+        concurrency: definition.concurrency,
+        catch_up: definition.catchUp ?? null,
+        request: definition.request,
+        retry: definition.retry,
+        anchor,
+        next_fire_at: nextFireAt,
+        next_due_at: nextDueAt,
+        last_fire_at: lastFireAt,
+        buffered_fire_at: null,
+        updated_at: anchor,
+      };
+    }
+    case "JobUpdated": {
+      const changes = changedScheduleFields(event as DecodedEvent<"JobUpdated">, fail);
+      const updated: Record<string, unknown> = { ...touched() };
+      for (const field of Object.keys(changes) as ScheduleField[]) updated[COLUMN_OF[field]] = changes[field];
+      const result = updated as unknown as ScheduleRow;
+      if (changes.schedule !== undefined && result.status === "active") {
+        const { nextFireAt, nextDueAt } = next(changes.schedule, result.anchor, result.last_fire_at);
+        result.next_fire_at = nextFireAt;
+        result.next_due_at = nextDueAt;
+      }
+      return result;
+    }
+    case "JobResumed": {
+      const before = stored();
+      const { nextFireAt, nextDueAt } = next(before.schedule, before.anchor, before.last_fire_at);
+      return { ...touched(), status: "active", next_fire_at: nextFireAt, next_due_at: nextDueAt };
+    }
+    case "JobPaused":
+      // a buffered fire stays: the scheduler releases buffers of active schedules only
+      return { ...touched(), status: "paused", next_fire_at: null, next_due_at: null };
+    case "JobDeleted":
+      return {
+        ...touched(),
+        status: "deleted",
+        next_fire_at: null,
+        next_due_at: null,
+        buffered_fire_at: null,
+      };
+    default:
+      throw new Error(`the schedules projection does not handle ${event.type}`);
+  }
+}
+
+/**
+ * The schedules row after the runs projection saw a fire at `fireAt` (a scheduled or catch-up
+ * run, or a skipped fire): `last_fire_at` rises to it, and a `next_fire_at` it reached moves to
+ * the first fire after it, as the tick that handled the fire would have set it. So
+ * `next_fire_at` stays the first fire after max(last schedule-setting event, last fire),
+ * whatever order the job's and its runs' streams are projected in. Pure; returns `row` itself
+ * when nothing changes (and null when there is no row: JobCreated reads the runs instead).
+ */
+export function raiseFire(row: ScheduleRow | null, fireAt: string): ScheduleRow | null {
+  const fire = new Date(fireAt);
+  if (!row || (row.last_fire_at !== null && row.last_fire_at >= fire)) return row;
+  // paused or deleted (no next fire), or the next fire is still ahead: only the last fire moves
+  if (row.next_fire_at === null || row.next_fire_at > fire) return { ...row, last_fire_at: fire };
+  let next: { nextFireAt: Date | null; nextDueAt: Date | null };
+  try {
+    next = nextFireOf(row.job_id, row.schedule, row.anchor, fire, null);
+  } catch (error) {
+    throw new Error(
+      `the schedule of job ${row.job_id} (tenant ${row.tenant}) has no computable fire after ${fireAt}: ${String(error)}`,
+    );
+  }
+  return { ...row, last_fire_at: fire, next_fire_at: next.nextFireAt, next_due_at: next.nextDueAt };
+}
+
+/** The later of two times (GREATEST: nulls ignored). */
+function latest(a: Date | null, b: Date | null): Date | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a >= b ? a : b;
+}
+
+/** The latest fire time among a job's scheduled and catch-up runs (skipped fires included). */
+export async function runsLastFire(
+  client: pg.ClientBase,
+  tenant: string,
+  jobId: string,
+): Promise<Date | null> {
+  const { rows } = await client.query<{ last: Date | null }>(
+    `SELECT max(scheduled_for) AS last FROM runs
+      WHERE tenant = $1 AND job_id = $2 AND trigger IN ('schedule', 'catch-up')`,
+    [tenant, jobId],
+  );
+  return rows[0]?.last ?? null;
 }
 
 export const schedulesProjection: Projection = {
@@ -66,116 +243,10 @@ export const schedulesProjection: Projection = {
   supersedes: (earlier, later) => PAUSE_TOGGLES.has(earlier.type) && PAUSE_TOGGLES.has(later.type),
   async apply(client, event) {
     const jobId = jobIdOf(event);
-    const { tenant } = event;
-    const fail = (why: string): never => {
-      throw new Error(`${event.type} (version ${event.version}) of ${event.streamId} ${why}`);
-    };
-    const next = (schedule: ScheduleSpec, anchor: Date, lastFireAt: Date | null) => {
-      try {
-        return nextFireOf(jobId, schedule, anchor, event.occurredAt, lastFireAt);
-      } catch (error) {
-        return fail(`has a schedule whose next fire cannot be computed: ${String(error)}`);
-      }
-    };
-    const update = async (set: string, values: unknown[]) => {
-      const result = await client.query(
-        `UPDATE schedules SET job_version = $3, updated_at = $4, ${set} WHERE tenant = $1 AND job_id = $2`,
-        [tenant, jobId, event.version, event.occurredAt, ...values],
-      );
-      if (result.rowCount !== 1) fail("found no schedule row: was JobCreated not applied?");
-    };
-    const load = async (): Promise<StoredSchedule> => {
-      const result = await client.query<StoredSchedule>(
-        `SELECT status, schedule, anchor, last_fire_at FROM schedules WHERE tenant = $1 AND job_id = $2 FOR UPDATE`,
-        [tenant, jobId],
-      );
-      return result.rows[0] ?? fail("found no schedule row: was JobCreated not applied?");
-    };
-
-    switch (event.type) {
-      case "JobCreated": {
-        const definition = (event as DecodedEvent<"JobCreated">).data.definition;
-        const anchor = event.occurredAt;
-        // fires the runs projection saw before this row existed (streams are projected in any order)
-        const seen = await client.query<{ last_fire_at: Date | null }>(
-          `SELECT GREATEST(
-             (SELECT last_fire_at FROM schedules WHERE tenant = $1 AND job_id = $2),
-             (SELECT max(scheduled_for) FROM runs
-              WHERE tenant = $1 AND job_id = $2 AND trigger IN ('schedule', 'catch-up'))
-           ) AS last_fire_at`,
-          [tenant, jobId],
-        );
-        const lastFireAt = seen.rows[0]?.last_fire_at ?? null;
-        const { nextFireAt, nextDueAt } = next(definition.schedule, anchor, lastFireAt);
-        // ON CONFLICT: a rebuild (positions reset, rows kept) starts over cleanly
-        await client.query(
-          `INSERT INTO schedules (tenant, job_id, job_version, status, schedule, overlap, concurrency, catch_up,
-                                  request, retry, anchor, next_fire_at, next_due_at, last_fire_at,
-                                  buffered_fire_at, updated_at)
-           VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, $10)
-           ON CONFLICT (tenant, job_id) DO UPDATE SET
-             job_version = EXCLUDED.job_version, status = EXCLUDED.status, schedule = EXCLUDED.schedule,
-             overlap = EXCLUDED.overlap, concurrency = EXCLUDED.concurrency, catch_up = EXCLUDED.catch_up,
-             request = EXCLUDED.request, retry = EXCLUDED.retry, anchor = EXCLUDED.anchor,
-             next_fire_at = EXCLUDED.next_fire_at, next_due_at = EXCLUDED.next_due_at,
-             last_fire_at = EXCLUDED.last_fire_at, buffered_fire_at = NULL, updated_at = EXCLUDED.updated_at`,
-          [
-            tenant,
-            jobId,
-            event.version,
-            JSON.stringify(definition.schedule),
-            definition.overlap,
-            definition.concurrency,
-            JSON.stringify(definition.catchUp ?? null),
-            JSON.stringify(definition.request),
-            JSON.stringify(definition.retry),
-            anchor,
-            nextFireAt,
-            nextDueAt,
-            lastFireAt,
-          ],
-        );
-        return;
-      }
-      case "JobUpdated": {
-        const changes = changedScheduleFields(event as DecodedEvent<"JobUpdated">, fail);
-        const fields = Object.keys(changes) as ScheduleField[];
-        const values: unknown[] = [];
-        const sets = fields.map((field) => {
-          const value = changes[field];
-          values.push(field === "overlap" || field === "concurrency" ? value : JSON.stringify(value));
-          return `${COLUMN_OF[field]} = $${values.length + 4}`;
-        });
-        if (changes.schedule !== undefined) {
-          const stored = await load();
-          if (stored.status === "active") {
-            const { nextFireAt, nextDueAt } = next(changes.schedule, stored.anchor, stored.last_fire_at);
-            values.push(nextFireAt, nextDueAt);
-            sets.push(`next_fire_at = $${values.length + 3}`, `next_due_at = $${values.length + 4}`);
-          }
-        }
-        await update(sets.length > 0 ? sets.join(", ") : "status = status", values);
-        return;
-      }
-      case "JobResumed": {
-        const stored = await load();
-        const { nextFireAt, nextDueAt } = next(stored.schedule, stored.anchor, stored.last_fire_at);
-        await update(`status = 'active', next_fire_at = $5, next_due_at = $6`, [nextFireAt, nextDueAt]);
-        return;
-      }
-      case "JobPaused":
-        // a buffered fire stays: the scheduler releases buffers of active schedules only
-        await update(`status = 'paused', next_fire_at = NULL, next_due_at = NULL`, []);
-        return;
-      case "JobDeleted":
-        await update(
-          `status = 'deleted', next_fire_at = NULL, next_due_at = NULL, buffered_fire_at = NULL`,
-          [],
-        );
-        return;
-      default:
-        throw new Error(`the schedules projection does not handle ${event.type}`);
-    }
+    // locked: the scheduler tick writes next_fire_at, last_fire_at and buffered_fire_at of these rows
+    const [row] = await selectRows(client, SCHEDULES_TABLE, [[event.tenant, jobId]], { forUpdate: true });
+    const firesSeen = event.type === "JobCreated" ? await runsLastFire(client, event.tenant, jobId) : null;
+    await upsertRows(client, SCHEDULES_TABLE, [foldSchedule(row ?? null, event, firesSeen)]);
   },
 };
 
