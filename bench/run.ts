@@ -6,6 +6,7 @@ import { benchEventStore } from "./event-store.ts";
 import { benchLake } from "./lake.ts";
 import { benchProjectionLag } from "./projection-lag.ts";
 import { benchRebuild } from "./rebuild.ts";
+import { benchRebuildRepair } from "./rebuild-repair.ts";
 import { benchRunsThroughput } from "./runs-throughput.ts";
 import { benchScheduler } from "./scheduler.ts";
 
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<void>> = {
   scheduler: benchScheduler,
   "runs-throughput": benchRunsThroughput,
   rebuild: benchRebuild,
+  "rebuild-repair": benchRebuildRepair,
   lake: benchLake,
 };
 
