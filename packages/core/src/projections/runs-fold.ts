@@ -1,17 +1,37 @@
 /**
- * The "runs" projection (runs.ts) as a pure fold, for the rebuild's page projector: the `runs`
- * row and the `run_attempts` rows of a run stream after one event, from the rows before it.
- * The live projection still writes each event with its own SQL statements (runs.ts); this
- * fold must write the same rows, which the property test `rebuild-page-fold.test.ts` checks
- * against the live projector for random run histories. A change to the runs projection's
- * columns changes both.
+ * The "runs" projection (runs.ts) as a pure fold: the `runs` row and the `run_attempts` rows of
+ * a run stream after one event, from the rows before it. It is the one definition of the
+ * projection: the live projection (runs.ts) reads and locks the rows, folds one event and
+ * writes the rows back; the rebuild's page projector (page-fold.ts) folds a page's events in
+ * memory and writes each row once.
  *
  * The fires a run records on its job's schedule (`raiseFire`) are returned, not applied: the
  * caller owns the schedules rows.
  */
-import type { AttemptBodyRef, DecodedEvent, RunSkipReason, RunTrigger } from "@jobledger/events";
+import {
+  type AttemptBodyRef,
+  type DecodedEvent,
+  parseStreamId,
+  type RunSkipReason,
+  type RunTrigger,
+} from "@jobledger/events";
 import type { TableSpec } from "../adapters/postgres/page-rows.ts";
-import { runIdOf, timedOutMessage } from "./runs.ts";
+
+/** The run id of an event on `<tenant>/run/<runId>`; the tenant must be the event's own. */
+export function runIdOf(event: Pick<DecodedEvent, "streamId" | "tenant" | "type">): string {
+  const { tenant, kind, id } = parseStreamId(event.streamId);
+  if (kind !== "run" || tenant !== event.tenant) {
+    throw new Error(
+      `${event.type} on stream "${event.streamId}" does not belong to a run stream "${event.tenant}/run/<runId>" of tenant ${event.tenant}`,
+    );
+  }
+  return id;
+}
+
+/** The message an attempt timed out by the watchdog carries. */
+export function timedOutMessage(deadline: string): string {
+  return `no outcome reported by the attempt's deadline ${deadline}`;
+}
 
 /** A row of `runs` as the fold sees it. */
 export interface RunRow {
@@ -127,9 +147,51 @@ export interface RunFold {
 type Event<T extends DecodedEvent["type"]> = DecodedEvent<T>;
 
 /**
+ * True for the events that open a run (RunQueued of a first attempt, RunSkipped): their row
+ * replaces whatever row there is (the scheduler's provisional row, or one a rebuild finds), so
+ * the fold does not read it.
+ */
+export function opensRun(event: DecodedEvent): boolean {
+  if (event.type === "RunSkipped") return true;
+  if (event.type !== "RunQueued") return false;
+  const { trigger } = (event as Event<"RunQueued">).data;
+  return trigger !== "retry" && trigger !== "redrive";
+}
+
+/** The fire a run event records on its job's schedule, if any: see `RunFold.fire`. */
+export function fireOf(event: DecodedEvent): { jobId: string; fireAt: string } | null {
+  if (!opensRun(event)) return null;
+  if (event.type === "RunSkipped") {
+    const data = (event as Event<"RunSkipped">).data;
+    return { jobId: data.jobId, fireAt: data.scheduledFor };
+  }
+  const data = (event as Event<"RunQueued">).data;
+  if (data.scheduledFor !== null && (data.trigger === "schedule" || data.trigger === "catch-up")) {
+    return { jobId: data.jobId, fireAt: data.scheduledFor };
+  }
+  return null;
+}
+
+/**
+ * The attempt whose row `foldRun` reads for `event` (the outcomes update the attempt they
+ * finish), or null when it reads none; a caller that loads rows per event loads this one.
+ */
+export function attemptReadBy(event: DecodedEvent): number | null {
+  switch (event.type) {
+    case "AttemptSucceeded":
+    case "AttemptFailed":
+    case "AttemptTimedOut":
+      return (event as Event<"AttemptSucceeded" | "AttemptFailed" | "AttemptTimedOut">).data.attempt;
+    default:
+      return null;
+  }
+}
+
+/**
  * The rows after `event`: `run` the run row before it (null: none yet), `attemptOf` the
- * attempt rows before it. Pure; throws as the live projection does when a row it updates is
- * missing.
+ * attempt rows before it. Pure; throws when a row it updates is missing. An event that opens
+ * a run (`opensRun`) does not read `run`, and `attemptOf` is asked only for the attempt
+ * `attemptReadBy` names.
  */
 export function foldRun(
   run: RunRow | null,
@@ -178,10 +240,7 @@ export function foldRun(
           },
         };
       }
-      const fire =
-        data.scheduledFor !== null && (data.trigger === "schedule" || data.trigger === "catch-up")
-          ? { jobId: data.jobId, fireAt: data.scheduledFor }
-          : undefined;
+      const fire = fireOf(event);
       return {
         run: opened({
           job_id: data.jobId,
@@ -208,8 +267,9 @@ export function foldRun(
     }
     case "RunSkipped": {
       const data = (event as Event<"RunSkipped">).data;
+      const fire = fireOf(event);
       return {
-        fire: { jobId: data.jobId, fireAt: data.scheduledFor },
+        ...(fire ? { fire } : {}),
         run: opened({
           job_id: data.jobId,
           job_version: data.jobVersion,

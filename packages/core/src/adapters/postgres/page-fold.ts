@@ -14,6 +14,7 @@ import { foldJob, JOBS_TABLE, type JobRow, jobIdOf, jobsProjection } from "../..
 import { runIdOf, runsProjection } from "../../projections/runs.ts";
 import {
   type AttemptRow,
+  fireOf,
   foldRun,
   RUN_ATTEMPTS_TABLE,
   RUNS_TABLE,
@@ -174,27 +175,6 @@ export class PageRows {
       throw new Error(`page fold: the ${table} row ${key.replace("\u0000", "/")} was not loaded`);
     return row;
   }
-}
-
-const opensRun = (event: DecodedEvent) =>
-  event.type === "RunSkipped" ||
-  (event.type === "RunQueued" &&
-    (event as DecodedEvent<"RunQueued">).data.trigger !== "retry" &&
-    (event as DecodedEvent<"RunQueued">).data.trigger !== "redrive");
-
-/** The fire a run event records on its job's schedule, if any. */
-function fireOf(event: DecodedEvent): { jobId: string; fireAt: string } | null {
-  if (event.type === "RunSkipped") {
-    const data = (event as DecodedEvent<"RunSkipped">).data;
-    return { jobId: data.jobId, fireAt: data.scheduledFor };
-  }
-  if (event.type === "RunQueued" && opensRun(event)) {
-    const data = (event as DecodedEvent<"RunQueued">).data;
-    if (data.scheduledFor !== null && (data.trigger === "schedule" || data.trigger === "catch-up")) {
-      return { jobId: data.jobId, fireAt: data.scheduledFor };
-    }
-  }
-  return null;
 }
 
 /** The folds of the three Postgres projections, by projection. */

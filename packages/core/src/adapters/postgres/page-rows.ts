@@ -9,6 +9,7 @@
  * for jsonb, string[] for text[]. A column not named in the spec (added by a later migration)
  * is left as it is by a write (its default on insert).
  */
+import { createHash } from "node:crypto";
 import type pg from "pg";
 
 export type ColumnType =
@@ -31,6 +32,16 @@ export interface TableSpec<Row> {
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
+ * A named (prepared) query: the texts here depend only on the table, so each connection plans
+ * them once and the live projector's one-row reads and writes skip planning afterwards.
+ */
+const prepared = (text: string, values: unknown[]): pg.QueryConfig => ({
+  name: `page_rows_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`,
+  text,
+  values,
+});
+
+/**
  * The rows whose first key columns equal one of `keys` (each a tuple of text values, as many
  * as the columns it matches: a prefix of the key, so all attempts of a run match [tenant, run]).
  * `forUpdate` locks them (the live projector: the scheduler writes some of these rows too).
@@ -47,13 +58,24 @@ export async function selectRows<Row>(
   const columns = Object.keys(spec.columns)
     .map((c) => `t.${quote(c)}`)
     .join(", ");
+  // keys arrive as text; compare them as the column's type (run_attempts.attempt is an integer)
+  const typeOf = (c: keyof Row & string) => spec.columns[c].replace(" not null", "");
+  const lock = options.forUpdate ? "FOR UPDATE OF t" : "";
+  if (keys.length === 1) {
+    // the live projector's case: a plain WHERE on the key is cheaper than joining an unnest
+    const where = keyColumns.map((c, i) => `t.${quote(c)} = $${i + 1}::${typeOf(c)}`).join(" AND ");
+    const { rows } = await client.query<Row & pg.QueryResultRow>(
+      prepared(`SELECT ${columns} FROM ${quote(spec.table)} t WHERE ${where} ${lock}`, [...keys[0]!]),
+    );
+    return rows;
+  }
   const params = keyColumns.map((_, i) => keys.map((k) => k[i]!));
   const unnest = keyColumns.map((_, i) => `$${i + 1}::text[]`).join(", ");
-  const on = keyColumns.map((c, i) => `t.${quote(c)} = k.c${i}`).join(" AND ");
+  const on = keyColumns.map((c, i) => `t.${quote(c)} = k.c${i}::${typeOf(c)}`).join(" AND ");
   const { rows } = await client.query<Row & pg.QueryResultRow>(
     `SELECT ${columns} FROM ${quote(spec.table)} t
        JOIN unnest(${unnest}) AS k(${keyColumns.map((_, i) => `c${i}`).join(", ")}) ON ${on}
-     ${options.forUpdate ? "FOR UPDATE OF t" : ""}`,
+     ${lock}`,
     params,
   );
   return rows;
@@ -76,10 +98,12 @@ export async function upsertRows<Row>(
   const keys = new Set<string>(spec.key);
   const updates = entries.filter(([c]) => !keys.has(c)).map(([c]) => `${quote(c)} = EXCLUDED.${quote(c)}`);
   await client.query(
-    `INSERT INTO ${quote(spec.table)} (${names})
+    prepared(
+      `INSERT INTO ${quote(spec.table)} (${names})
      SELECT ${select.join(", ")} FROM jsonb_to_recordset($1::jsonb) AS r(${record.join(", ")})
      ON CONFLICT (${spec.key.map(quote).join(", ")}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(", ")}` : "NOTHING"}`,
-    [JSON.stringify(rows)],
+      [JSON.stringify(rows)],
+    ),
   );
 }
 
