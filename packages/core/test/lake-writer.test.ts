@@ -108,6 +108,30 @@ describe("lake writer", () => {
     }
   });
 
+  it("a running DuckDB engine sees objects written after its first query, and a lake emptied under it", async () => {
+    const root = path.join(dir, "growing");
+    const engine = await createDuckDbEngine({ root });
+    const count = async () =>
+      (
+        await engine.query(
+          "SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM runs) AS runs",
+        )
+      ).rows[0];
+    try {
+      expect(await count()).toEqual({ events: "0", runs: "0" });
+      const writer = createLakeWriter({ store: createLocalObjectStore(root), eventStore });
+      const runOne = written.filter((e) => e.streamId === "acme/run/r1");
+      await writer.write(runOne);
+      expect(await count()).toEqual({ events: String(runOne.length), runs: "1" });
+      await writer.write(written.filter((e) => e.streamId !== "acme/run/r1"));
+      expect(await count()).toEqual({ events: String(written.length), runs: "4" });
+      await rm(root, { recursive: true, force: true });
+      expect(await count()).toEqual({ events: "0", runs: "0" });
+    } finally {
+      await engine.close();
+    }
+  });
+
   it("writes the same objects through the S3 API (s3rver), readable back byte for byte", async () => {
     const local = createLocalObjectStore(path.join(dir, "compare"));
     const remote = createS3ObjectStore({ bucket: s3.bucket, prefix: "rebuild-1/", client: s3.client });

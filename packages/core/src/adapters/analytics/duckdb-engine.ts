@@ -1,8 +1,11 @@
 /**
  * The AnalyticsEngine over a local lake folder with DuckDB: `events` and `runs` are views over
  * `read_parquet(<root>/<table>/**\/*.parquet, hive_partitioning)`, so `tenant` and `dt` come from
- * the folder names exactly as Athena reads them (both as strings). The views are rebuilt
- * before each query so new objects are seen; an empty table is an empty typed view.
+ * the folder names exactly as Athena reads them (both as strings). A view over a glob sees new
+ * objects at each query (DuckDB expands the glob when it binds the query), so the views are
+ * created once a table has objects; until then a table is an empty typed view, and only the
+ * still-empty tables' folders are looked at before a query (no walk of a grown lake per query).
+ * A lake emptied under a running engine ("No files found") is looked at again, once.
  */
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
@@ -27,18 +30,24 @@ function hasParquet(dir: string): boolean {
   return readdirSync(dir, { recursive: true }).some((entry) => String(entry).endsWith(".parquet"));
 }
 
-/** The SQL that defines the `events` and `runs` views over a lake folder. */
-export function lakeViewsSql(root: string): string {
-  return (["events", "runs"] as const)
-    .map((table) => {
-      const dir = path.join(path.resolve(root), table);
-      const source = hasParquet(dir)
-        ? `SELECT * FROM read_parquet(${sqlString(`${dir}/**/*.parquet`)}, hive_partitioning = true,
+type LakeTable = "events" | "runs";
+const TABLES: readonly LakeTable[] = ["events", "runs"];
+
+/** The SQL that defines the `events` and `runs` views over a lake folder, given which tables have objects. */
+function viewsSql(root: string, filled: ReadonlySet<LakeTable>): string {
+  return TABLES.map((table) => {
+    const dir = path.join(path.resolve(root), table);
+    const source = filled.has(table)
+      ? `SELECT * FROM read_parquet(${sqlString(`${dir}/**/*.parquet`)}, hive_partitioning = true,
              hive_types = {'tenant': VARCHAR, 'dt': VARCHAR}, union_by_name = true)`
-        : EMPTY[table];
-      return `CREATE OR REPLACE TEMP VIEW ${table} AS ${source};`;
-    })
-    .join("\n");
+      : EMPTY[table];
+    return `CREATE OR REPLACE TEMP VIEW ${table} AS ${source};`;
+  }).join("\n");
+}
+
+/** The SQL that defines the `events` and `runs` views over a lake folder as it is now. */
+export function lakeViewsSql(root: string): string {
+  return viewsSql(root, new Set(TABLES.filter((t) => hasParquet(path.join(path.resolve(root), t)))));
 }
 
 export interface DuckDbEngineOptions {
@@ -60,11 +69,32 @@ export async function createDuckDbEngine(options: DuckDbEngineOptions): Promise<
     queue = next.catch(() => undefined);
     return next;
   };
+  // tables whose views read the lake's objects; null: the views are not created yet
+  let filled: Set<LakeTable> | null = null;
+  const ensureViews = async () => {
+    const now = new Set(filled ?? []);
+    for (const table of TABLES) {
+      if (!now.has(table) && hasParquet(path.join(path.resolve(options.root), table))) now.add(table);
+    }
+    if (filled !== null && now.size === filled.size) return;
+    await connection.run(viewsSql(options.root, now));
+    filled = now;
+  };
+  const read = async (sql: string) => {
+    const reader = await connection.runAndReadAll(sql);
+    return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as AnalyticsRow[] };
+  };
   const select = (sql: string) =>
     run(async () => {
-      await connection.run(lakeViewsSql(options.root));
-      const reader = await connection.runAndReadAll(sql);
-      return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as AnalyticsRow[] };
+      await ensureViews();
+      try {
+        return await read(sql);
+      } catch (error) {
+        if (!/No files found/i.test(String(error))) throw error;
+        filled = null; // the lake was emptied: look at every table again
+        await ensureViews();
+        return read(sql);
+      }
     });
 
   return {
