@@ -95,7 +95,7 @@ describe("notification channels against a local receiver", () => {
     };
     const vapid = webpush.generateVAPIDKeys();
     receiver.answer(201);
-    await createPushChannel({ vapid, subject: "mailto:ops@example.com" }).send(message, {
+    await createPushChannel({ vapid, subject: "mailto:ops@example.com", post: localPost }).send(message, {
       type: "push",
       subscription,
     });
@@ -123,6 +123,26 @@ describe("notification channels against a local receiver", () => {
     await expect(
       createSlackChannel(strict).send(message, { type: "slack", webhookUrl: `${receiver.url}/slack` }),
     ).rejects.toThrow(/may not be reached/);
+    expect(receiver.received.length).toBe(before);
+  });
+
+  it("push: a subscription endpoint on a private address is refused at send time, before connecting", async () => {
+    const before = receiver.received.length;
+    const ecdh = createECDH("prime256v1");
+    ecdh.generateKeys();
+    const subscription = {
+      endpoint: `${receiver.url}/push/sub-2`,
+      keys: {
+        p256dh: ecdh.getPublicKey().toString("base64url"),
+        auth: randomBytes(16).toString("base64url"),
+      },
+    };
+    const channel = createPushChannel({
+      vapid: webpush.generateVAPIDKeys(),
+      subject: "mailto:ops@example.com",
+      post: createJsonPoster({ allowList: EMPTY_ALLOW_LIST }),
+    });
+    await expect(channel.send(message, { type: "push", subscription })).rejects.toThrow(/may not be reached/);
     expect(receiver.received.length).toBe(before);
   });
 

@@ -1,6 +1,6 @@
 /**
- * POSTs JSON to a notification webhook (Slack, Teams, generic) under the same SSRF rules as job
- * targets: the URL is checked (`checkTarget`, with the configured allow-list) and the name is
+ * POSTs to a notification endpoint (Slack, Teams, generic webhooks: JSON; Web Push: the
+ * encrypted payload) under the same SSRF rules as job targets: the URL is checked (`checkTarget`, with the configured allow-list) and the name is
  * resolved at connect time through `guardedLookup`, so a URL that passed the check when the
  * preference was saved cannot be pointed at 127.0.0.1 or the metadata address later (DNS
  * rebinding). One undici `Agent` per post: nothing is reused across tenants; redirects are not
@@ -10,7 +10,15 @@ import { Agent, request } from "undici";
 import { checkTarget, type TargetAllowList } from "../../domain/job/target-policy.ts";
 import { guardedLookup, type ResolveHost, systemResolveHost } from "../http/guarded-lookup.ts";
 
-export type PostJson = (url: string, body: string, headers?: Record<string, string>) => Promise<void>;
+/**
+ * Posts `body` (JSON unless `headers` name another `content-type`); rejects on a refused
+ * target, a network failure, a timeout or a non-2xx answer.
+ */
+export type PostJson = (
+  url: string,
+  body: string | Uint8Array,
+  headers?: Record<string, string>,
+) => Promise<void>;
 
 export interface JsonPosterOptions {
   allowList: TargetAllowList;
@@ -37,7 +45,12 @@ export function createJsonPoster(options: JsonPosterOptions): PostJson {
       const response = await request(target, {
         dispatcher: agent,
         method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "Jobledger-Notifier/1", ...headers },
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "Jobledger-Notifier/1",
+          // lower-cased, so a caller's Content-Type replaces the default instead of doubling it
+          ...Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
+        },
         body,
         signal: AbortSignal.timeout(timeoutMs),
       });

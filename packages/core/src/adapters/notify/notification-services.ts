@@ -55,6 +55,7 @@ export function createNotificationServices(deps: {
       createPushChannel({
         vapid: { publicKey: n.vapidPublicKey, privateKey: n.vapidPrivateKey },
         subject: n.vapidSubject,
+        post,
       }),
     );
   }

@@ -7,13 +7,19 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import webpush from "web-push";
 import type { NotificationChannel } from "../../notifications/ports.ts";
+import type { PostJson } from "./http-post.ts";
 
 export interface VapidKeys {
   publicKey: string;
   privateKey: string;
 }
 
-export function createPushChannel(options: { vapid: VapidKeys; subject: string }): NotificationChannel {
+/** `post`: the guarded poster (SSRF rules at connect time), as the webhook channels use. */
+export function createPushChannel(options: {
+  vapid: VapidKeys;
+  subject: string;
+  post: PostJson;
+}): NotificationChannel {
   return {
     type: "push",
     async send(message, config) {
@@ -33,17 +39,11 @@ export function createPushChannel(options: { vapid: VapidKeys; subject: string }
         },
         TTL: 3600,
       });
-      const response = await fetch(request.endpoint, {
-        method: request.method,
-        headers: request.headers as Record<string, string>,
-        body: request.body ? new Uint8Array(request.body) : null,
-        redirect: "manual",
-        signal: AbortSignal.timeout(10_000),
-      });
-      await response.body?.cancel().catch(() => {});
-      if (response.status < 200 || response.status >= 300) {
-        throw new Error(`push service answered HTTP ${response.status}`);
-      }
+      await options.post(
+        request.endpoint,
+        request.body ? new Uint8Array(request.body) : new Uint8Array(),
+        request.headers as Record<string, string>,
+      );
     },
   };
 }
