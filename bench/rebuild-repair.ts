@@ -16,42 +16,17 @@ import { migrate } from "@jobledger/core/adapters/postgres/migrate";
 import { createPostgresRebuildTarget } from "@jobledger/core/adapters/postgres/rebuild-target";
 import { rebuild } from "@jobledger/core/application/rebuild/rebuild";
 import type { NewEvent } from "@jobledger/events";
+import { definition, event, TENANT } from "./rebuild.ts";
 import { printTable, round } from "./support.ts";
 
 const STREAMS = Number(process.env.BENCH_REPAIR_STREAMS ?? 2_000);
 const PER_STREAM = Number(process.env.BENCH_REPAIR_PER_STREAM ?? 100);
 const TOUCHED = Number(process.env.BENCH_REPAIR_TOUCHED ?? 20);
 const URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const TENANT = "bench";
 const PAGE_SIZE = 50;
-
-const definition = {
-  name: "bench",
-  description: null,
-  request: { method: "POST", url: "https://example.com/hook", headers: {}, body: "{}", timeoutMs: 5000 },
-  schedule: { type: "rate", everySeconds: 3600, startAt: null, endAt: null, jitterSeconds: 0 },
-  retry: { maxAttempts: 3, initialDelayMs: 1000, maxDelayMs: 60_000, multiplier: 2, retryOn: ["5xx"] },
-  overlap: "skip",
-  concurrency: null,
-  catchUp: { windowSeconds: 3600, maxRuns: 1 },
-  tags: ["bench"],
-};
 
 const toggle = (version: number, at: Date): NewEvent =>
   event(version % 2 ? "JobPaused" : "JobResumed", version % 2 ? { reason: null } : {}, at);
-
-function event(type: string, data: unknown, at: Date): NewEvent {
-  return {
-    eventId: randomUUID(),
-    type,
-    data,
-    occurredAt: at,
-    correlationId: "bench",
-    causationId: null,
-    actor: "system:bench",
-    tenant: TENANT,
-  } as NewEvent; // built from plain data; the store validates each payload against its schema
-}
 
 export async function benchRebuildRepair(): Promise<void> {
   const dynalite = await startDynalite();

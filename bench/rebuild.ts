@@ -32,9 +32,10 @@ const PER_COMMIT = 100;
 /** commits per page read by the rebuild */
 const PAGE_SIZE = Number(process.env.BENCH_REBUILD_PAGE ?? 50);
 const URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const TENANT = "bench";
+export const TENANT = "bench";
 
-const definition = {
+/** A job definition the rebuild benchmarks append (also bench/rebuild-repair.ts). */
+export const definition = {
   name: "bench",
   description: null,
   request: {
@@ -58,7 +59,8 @@ const definition = {
   tags: ["bench"],
 };
 
-function event(type: string, data: unknown, at: Date): NewEvent {
+/** An event of the bench tenant, built by hand (also bench/rebuild-repair.ts). */
+export function event(type: string, data: unknown, at: Date): NewEvent {
   return {
     eventId: randomUUID(),
     type,

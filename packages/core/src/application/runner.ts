@@ -43,6 +43,7 @@ import type { ExecutedAttempt, HttpExecutor } from "../adapters/http/executor.ts
 import type { HostRateLimiter } from "../adapters/http/host-rate-limit.ts";
 import type { HeaderSecrets } from "../auth/header-secrets.ts";
 import type { ConsumeRecord } from "../changefeed/consumer.ts";
+import { groupByStream } from "../changefeed/group-by-stream.ts";
 import { InvalidTransition } from "../domain/errors.ts";
 import { type AttemptOutcome, type FailedAttempt, failureWithoutResponse } from "../domain/run/outcome.ts";
 import type { Logger } from "../logging.ts";
@@ -399,14 +400,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     report: RunnerReport,
     started: Promise<AttemptResult>[],
   ): Promise<void> {
-    const byStream = new Map<string, DecodedEvent[]>();
-    for (const event of events) {
-      const list = byStream.get(event.streamId);
-      if (list) list.push(event);
-      else byStream.set(event.streamId, [event]);
-    }
     const settled = await Promise.allSettled(
-      [...byStream.values()].map(async (streamEvents) => {
+      [...groupByStream(events).values()].map(async (streamEvents) => {
         for (const event of streamEvents) await dispatchOne(event, report, started);
       }),
     );

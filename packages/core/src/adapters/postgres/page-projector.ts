@@ -17,6 +17,7 @@
  */
 import type { DecodedEvent } from "@jobledger/events";
 import type pg from "pg";
+import { groupByStream } from "../../changefeed/group-by-stream.ts";
 import type { EventStore } from "../../ports/event-store.ts";
 import { PAGE_FOLDS, type PageFold, type PageNeeds, PageRows } from "./page-fold.ts";
 import { type Projection, StreamGap } from "./projector.ts";
@@ -158,14 +159,4 @@ async function contiguous(
   }
   if (missing.length > 0) throw new StreamGap(streamId, missing);
   return out;
-}
-
-function groupByStream(events: readonly DecodedEvent[]): Map<string, DecodedEvent[]> {
-  const streams = new Map<string, DecodedEvent[]>();
-  for (const event of events) {
-    const list = streams.get(event.streamId);
-    if (list) list.push(event);
-    else streams.set(event.streamId, [event]);
-  }
-  return streams;
 }

@@ -35,11 +35,15 @@ const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * A named (prepared) query: the texts here depend only on the table, so each connection plans
  * them once and the live projector's one-row reads and writes skip planning afterwards.
  */
-const prepared = (text: string, values: unknown[]): pg.QueryConfig => ({
-  name: `page_rows_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`,
-  text,
-  values,
-});
+const names = new Map<string, string>(); // text → statement name (a handful of texts)
+const prepared = (text: string, values: unknown[]): pg.QueryConfig => {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `page_rows_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+    names.set(text, name);
+  }
+  return { name, text, values };
+};
 
 /**
  * The rows whose first key columns equal one of `keys` (each a tuple of text values, as many

@@ -11,6 +11,7 @@
  */
 import type { DecodedEvent, EventType } from "@jobledger/events";
 import type pg from "pg";
+import { groupByStream } from "../../changefeed/group-by-stream.ts";
 import type { Logger } from "../../logging.ts";
 import type { EventStore } from "../../ports/event-store.ts";
 import { withTransaction } from "./transaction.ts";
@@ -187,17 +188,6 @@ export function createPostgresProjector(options: PostgresProjectorOptions): Post
       return total;
     },
   };
-}
-
-/** Streams in the order they first appear in the batch. */
-function groupByStream(events: readonly DecodedEvent[]): Map<string, DecodedEvent[]> {
-  const streams = new Map<string, DecodedEvent[]>();
-  for (const event of events) {
-    const list = streams.get(event.streamId);
-    if (list) list.push(event);
-    else streams.set(event.streamId, [event]);
-  }
-  return streams;
 }
 
 /** Contiguous ranges of versions in [from, to] that `present` lacks. */

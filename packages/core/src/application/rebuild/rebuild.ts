@@ -213,23 +213,20 @@ export async function rebuild(
     }
   };
 
+  /** the result as things stand now (events and repaired streams so far) */
+  const result = (
+    status: RebuildResult["status"],
+    comparison: RebuildComparison | null,
+    kept: string | null = null,
+  ): RebuildResult => ({ status, events, resumedFrom, comparison, range, kept, repairedStreams });
+
   const resumed = new Set(found.filter((c) => c.cursor !== null).map((c) => c.tenant));
   for (const tenant of tenants) {
     const cp = byTenant.get(tenant) ?? { tenant, cursor: null, events: 0, done: false, range };
     cp.range = range;
     byTenant.set(tenant, cp);
     if (cp.done) continue;
-    if (!(await replay(cp, resumed.has(tenant)))) {
-      return {
-        status: "interrupted",
-        events,
-        resumedFrom,
-        comparison: null,
-        range,
-        kept: null,
-        repairedStreams,
-      };
-    }
+    if (!(await replay(cp, resumed.has(tenant)))) return result("interrupted", null);
     cp.done = true;
     await target.saveCheckpoint(cp);
     options.onProgress?.({ events, total, tenant });
@@ -237,35 +234,15 @@ export async function rebuild(
   // commits made while the rebuild ran
   for (const tenant of tenants) {
     const cp = byTenant.get(tenant);
-    if (cp && !(await replay(cp, resumed.has(tenant)))) {
-      return {
-        status: "interrupted",
-        events,
-        resumedFrom,
-        comparison: null,
-        range,
-        kept: null,
-        repairedStreams,
-      };
-    }
+    if (cp && !(await replay(cp, resumed.has(tenant)))) return result("interrupted", null);
   }
 
   const comparison = await target.compare();
   if (options.dryRun) {
-    if (options.keep) {
-      return {
-        status: "dry-run",
-        events,
-        resumedFrom,
-        comparison,
-        range,
-        kept: target.location,
-        repairedStreams,
-      };
-    }
+    if (options.keep) return result("dry-run", comparison, target.location);
     await target.discard();
-    return { status: "dry-run", events, resumedFrom, comparison, range, kept: null, repairedStreams };
+    return result("dry-run", comparison);
   }
   await target.switchOver();
-  return { status: "switched", events, resumedFrom, comparison, range, kept: null, repairedStreams };
+  return result("switched", comparison);
 }
