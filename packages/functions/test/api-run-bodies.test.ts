@@ -6,7 +6,8 @@
  * a stored body get 404 problems, a malformed attempt number 400.
  */
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { localIssuer } from "@jobledger/core/adapters/auth/local-issuer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -105,9 +106,13 @@ describe("stored response bodies", () => {
     expect(sha256(bytes)).toBe(body.sha256);
     expect((JSON.parse(new TextDecoder().decode(bytes)) as { body: string }).body).toBe(sent);
 
-    // the object is in the lake folder, under bodies/
-    const day = new Date().toISOString().slice(0, 10);
-    const file = path.join(sys.config.lake.dir, "bodies", "tenant=default", `dt=${day}`, runId, "1");
+    // the object is in the lake folder, under bodies/; its day is when the response arrived,
+    // which is not today's date when the test runs across midnight (UTC): find it by run id
+    const tenantDir = path.join(sys.config.lake.dir, "bodies", "tenant=default");
+    const days = (await readdir(tenantDir)).filter((d) => existsSync(path.join(tenantDir, d, runId)));
+    expect(days).toHaveLength(1);
+    expect(days[0]).toMatch(/^dt=\d{4}-\d{2}-\d{2}$/);
+    const file = path.join(tenantDir, days[0] as string, runId, "1");
     expect(sha256(await readFile(file))).toBe(body.sha256);
   });
 

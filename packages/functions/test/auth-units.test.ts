@@ -1,5 +1,5 @@
 /** The pure parts of auth: the policy table, roles, API key format and header sealing. */
-import { apiKeyId, apiKeyMatches, hashApiKey, newApiKey } from "@jobledger/core/auth/api-keys";
+import { apiKeyId, apiKeyMatches, hashApiKey, newApiKey, parseApiKey } from "@jobledger/core/auth/api-keys";
 import { createHeaderSecrets, isSensitiveHeader, maskHeaders } from "@jobledger/core/auth/header-secrets";
 import { requiredRole } from "@jobledger/core/auth/policy";
 import { actorOf, roleAtLeast } from "@jobledger/core/auth/principal";
@@ -46,6 +46,30 @@ describe("API keys", () => {
     expect(apiKeyMatches(a.key, record)).toBe(true);
     expect(apiKeyMatches(b.key, record)).toBe(false);
     expect(apiKeyId("jl_short_x")).toBeNull();
+  });
+
+  it("parse by their fixed lengths: a secret may contain `_` anywhere", () => {
+    const id = "0123456789abcdef";
+    for (const secret of [
+      `_${"A".repeat(42)}`,
+      `a_${"b".repeat(40)}_`,
+      `${"_".repeat(43)}`,
+      `x__${"-".repeat(40)}`,
+    ]) {
+      const key = `jl_${id}_${secret}`;
+      expect(parseApiKey(key)).toEqual({ id, secret });
+      expect(apiKeyId(key)).toBe(id);
+    }
+    const generated = newApiKey();
+    expect(`jl_${generated.id}_${parseApiKey(generated.key)?.secret}`).toBe(generated.key);
+    for (const bad of [
+      "jl_short_x",
+      `jl_${id}_${"A".repeat(42)}`,
+      `jl_${id.toUpperCase()}_${"A".repeat(43)}`,
+      "",
+    ]) {
+      expect(parseApiKey(bad)).toBeNull();
+    }
   });
 });
 

@@ -44,9 +44,18 @@ export function newApiKey(): { id: string; key: string; hash: string } {
   return { id, key, hash: hashApiKey(key) };
 }
 
+/**
+ * The parts of a well-formed key, or null. The secret's alphabet (base64url) contains `_`,
+ * so a key is parsed by its fixed lengths, never by splitting on `_`.
+ */
+export function parseApiKey(key: string): { id: string; secret: string } | null {
+  const match = KEY_PATTERN.exec(key);
+  return match ? { id: match[1] as string, secret: match[2] as string } : null;
+}
+
 /** The id inside a well-formed key, or null. */
 export function apiKeyId(key: string): string | null {
-  return KEY_PATTERN.exec(key)?.[1] ?? null;
+  return parseApiKey(key)?.id ?? null;
 }
 
 export function apiKeyMatches(key: string, record: ApiKeyRecord): boolean {
