@@ -84,8 +84,12 @@ export interface AppConfig {
   };
   /** the notifier (docs/notifications.md) */
   notifications: NotificationsConfig;
-  /** the local runtime's built-in HTTP target; null when switched off */
-  testTarget: { port: number } | null;
+  /**
+   * the local runtime's built-in HTTP target; null when switched off. `port` is null when
+   * JOBLEDGER_TEST_TARGET_PORT is unset: the port is then kept with the data folder, so the
+   * target's URL (and every job created with it) survives a restart; 0 = a new random port
+   */
+  testTarget: { port: number | null } | null;
   /** the analytics lake (docs/analytics.md) */
   lake: {
     /** S3 bucket of the lake; unset = the local folder `dir` */
@@ -269,7 +273,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     testTarget:
       env.JOBLEDGER_TEST_TARGET_PORT === "off" || (stage !== "local" && !env.JOBLEDGER_TEST_TARGET_PORT)
         ? null
-        : { port: intFrom(env, "JOBLEDGER_TEST_TARGET_PORT", 0, 0, 65535) },
+        : {
+            port: env.JOBLEDGER_TEST_TARGET_PORT
+              ? intFrom(env, "JOBLEDGER_TEST_TARGET_PORT", 0, 0, 65535)
+              : null,
+          },
     lake: {
       bucket: env.JOBLEDGER_LAKE_BUCKET || undefined,
       s3Endpoint: env.S3_ENDPOINT || undefined,

@@ -35,7 +35,7 @@ import type { Clock } from "@jobledger/core/ports/clock";
 import { createApi } from "../api/app.ts";
 import { createServices, type Services } from "../wiring.ts";
 import { prepareLocalNotifications } from "./smtp-sink.ts";
-import { startTestTarget, type TestTarget } from "./test-target.ts";
+import { startKeptTestTarget, type TestTarget } from "./test-target.ts";
 
 export interface LocalSystemOptions {
   env?: Record<string, string | undefined>;
@@ -79,10 +79,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     if (smtpSink) standIns.push(smtpSink);
     const devToken = await localAuth(config);
     if (config.testTarget) {
-      testTarget = await startTestTarget(
-        config.testTarget.port,
-        config.api.host === "0.0.0.0" ? "127.0.0.1" : config.api.host,
-      );
+      testTarget = await startKeptTestTarget({
+        dataDir: config.dataDir,
+        port: config.testTarget.port,
+        host: config.api.host === "0.0.0.0" ? "127.0.0.1" : config.api.host,
+      });
       config.targets.allowList.push(testTarget.hostPort);
     }
     if (!config.dynamodb.endpoint) {

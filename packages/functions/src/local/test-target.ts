@@ -10,7 +10,9 @@
  * - `/echo` → 200 echoing method, headers and body
  * - `GET /_requests` → the last 200 requests received (newest last)
  */
+import { readFile, rename, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 
@@ -80,7 +82,11 @@ export async function startTestTarget(port: number, host = "127.0.0.1"): Promise
   const server = serve({ fetch: app.fetch, port, hostname: host });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE") {
+        reject(new TestTargetPortTaken(`${host}:${port} is in use by another process`, { cause: error }));
+      } else reject(error);
+    });
   });
   const actual = (server.address() as AddressInfo).port;
   return {
@@ -93,4 +99,65 @@ export async function startTestTarget(port: number, host = "127.0.0.1"): Promise
         if ("closeAllConnections" in server) server.closeAllConnections();
       }),
   };
+}
+
+/** The test target's port cannot be bound: the message says what to do. */
+export class TestTargetPortTaken extends Error {
+  override name = "TestTargetPortTaken";
+}
+
+/** Where the data folder keeps the test target's port (one decimal number). */
+export const TEST_TARGET_PORT_FILE = "test-target-port";
+
+/**
+ * Starts the test target on the port the data folder keeps (issue 16, item 13): the first
+ * start picks a free port and writes it to `<dataDir>/test-target-port`, later starts reuse
+ * it, so jobs created with the printed URL still reach the target after a restart. When the
+ * kept port is taken the start fails and says so, naming JOBLEDGER_TEST_TARGET_PORT; an
+ * explicit `port` (that variable, 0 = random) wins and is not written down.
+ */
+export async function startKeptTestTarget(options: {
+  dataDir: string;
+  /** null: keep the port with the data folder */
+  port: number | null;
+  host?: string;
+}): Promise<TestTarget> {
+  if (options.port !== null) return startTestTarget(options.port, options.host);
+  const file = path.join(options.dataDir, TEST_TARGET_PORT_FILE);
+  const kept = await readKeptPort(file);
+  if (kept === null) {
+    const target = await startTestTarget(0, options.host);
+    const port = target.hostPort.slice(target.hostPort.lastIndexOf(":") + 1);
+    await writeFile(`${file}.tmp`, `${port}\n`);
+    await rename(`${file}.tmp`, file);
+    return target;
+  }
+  try {
+    return await startTestTarget(kept, options.host);
+  } catch (error) {
+    if (!(error instanceof TestTargetPortTaken)) throw error;
+    throw new TestTargetPortTaken(
+      `the built-in test target's port ${kept} (kept in ${file}, so jobs keep their URL across ` +
+        `restarts) is taken: ${error.message}. Stop that process, or set JOBLEDGER_TEST_TARGET_PORT ` +
+        "to another port (jobs created with the old URL then need updating), 0 for a random one, or off",
+      { cause: error },
+    );
+  }
+}
+
+async function readKeptPort(file: string): Promise<number | null> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  const port = Number(text.trim());
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(
+      `${file} should hold the test target's port, got "${text.trim()}": delete it to pick a new one`,
+    );
+  }
+  return port;
 }
