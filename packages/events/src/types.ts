@@ -170,6 +170,12 @@ export interface AttemptResponseFacts {
    * so v1 events read exactly as before; writers may pass null for "none".
    */
   body?: AttemptBodyRef | null;
+  /**
+   * true when `bodyExcerpt` is not the body's exact text: NUL or bytes that are not UTF-8 were
+   * replaced by U+FFFD so the excerpt is storable text (v3; the stored body keeps the bytes).
+   * Decoding leaves it out when false, so v1 and v2 events read exactly as before.
+   */
+  bodyExcerptReplaced?: boolean;
 }
 
 export interface AttemptSucceededData extends AttemptResponseFacts {

@@ -3,13 +3,18 @@
  * target, or an unwanted status). Published versions, oldest first (never edit one).
  * - v1: error class, status, message, Retry-After and what was learned of the response.
  * - v2: `body`, the reference to the stored whole body (null/absent: none stored).
+ * - v3: `bodyExcerptReplaced`, true when the excerpt had NUL or non-UTF-8 bytes replaced by
+ *   U+FFFD to be storable text (v1/v2 read as false).
  */
 import type { AttemptErrorClass } from "../types.ts";
 import {
   ATTEMPT_BODY_FIELD_V2,
+  ATTEMPT_EXCERPT_REPLACED_FIELD_V3,
   ATTEMPT_RESPONSE_FIELDS_V1,
   bodyRefFromAvro,
   bodyRefToAvro,
+  excerptReplacedFromAvro,
+  excerptReplacedToAvro,
   responseFactsFromAvro,
   responseFactsToAvro,
 } from "./attempt-response.ts";
@@ -61,11 +66,15 @@ const V1 = {
 /** v2: adds `body`, the reference to the stored whole response body (v1 reads as none). */
 const V2 = { ...V1, fields: [...V1.fields, ATTEMPT_BODY_FIELD_V2] } as const;
 
+/** v3: adds `bodyExcerptReplaced` (v1 and v2 read as false). */
+const V3 = { ...V2, fields: [...V2.fields, ATTEMPT_EXCERPT_REPLACED_FIELD_V3] } as const;
+
 export const attemptFailedSchema: EventSchema<"AttemptFailed"> = {
   family: "AttemptFailed",
   versions: [
     { version: 1, schema: V1 },
     { version: 2, schema: V2 },
+    { version: 3, schema: V3 },
   ],
   enumLabels: enumLabels(ERROR_CLASS),
   toAvro: (data, problems) => ({
@@ -73,6 +82,7 @@ export const attemptFailedSchema: EventSchema<"AttemptFailed"> = {
     errorClass: toSymbol(ERROR_CLASS, prop(data, "errorClass"), "errorClass", problems),
     ...responseFactsToAvro(data, problems),
     ...bodyRefToAvro(data, problems),
+    ...excerptReplacedToAvro(data),
   }),
   fromAvro: (value) => ({
     attempt: value.attempt as number,
@@ -82,5 +92,6 @@ export const attemptFailedSchema: EventSchema<"AttemptFailed"> = {
     retryAfterMs: value.retryAfterMs as number | null,
     ...responseFactsFromAvro(value),
     ...bodyRefFromAvro(value),
+    ...excerptReplacedFromAvro(value),
   }),
 };

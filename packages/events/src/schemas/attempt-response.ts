@@ -1,8 +1,8 @@
 /**
  * What an attempt learned of the target's response (`AttemptResponseFacts`), shared by
  * AttemptSucceeded and AttemptFailed: the Avro fields as published in their v1 (FROZEN,
- * never edit), the field v2 adds (the reference to the stored whole body), and their
- * conversion.
+ * never edit), the field v2 adds (the reference to the stored whole body), the field v3 adds
+ * (whether the excerpt had bytes replaced to be storable text), and their conversion.
  */
 import type { AvroRecord } from "../avro-type.ts";
 import type { AttemptBodyRef, AttemptResponseFacts } from "../types.ts";
@@ -45,6 +45,25 @@ export const ATTEMPT_BODY_FIELD_V2 = {
   ],
   default: null,
 } as const;
+
+/** v3 (FROZEN once published): the excerpt is not the body's exact text (see `bodyExcerptReplaced`). */
+export const ATTEMPT_EXCERPT_REPLACED_FIELD_V3 = {
+  name: "bodyExcerptReplaced",
+  type: "boolean",
+  default: false,
+  doc: "true when NUL or bytes that are not UTF-8 were replaced by U+FFFD in bodyExcerpt (the stored body keeps the bytes)",
+} as const;
+
+/** The v3 `bodyExcerptReplaced` field: absent or anything but true is written as false. */
+export function excerptReplacedToAvro(data: unknown): AvroRecord {
+  const replaced = prop(data, "bodyExcerptReplaced");
+  return { bodyExcerptReplaced: replaced === undefined || replaced === null ? false : replaced };
+}
+
+/** The v3 `bodyExcerptReplaced` field: present only when true (older versions read as false). */
+export function excerptReplacedFromAvro(value: AvroRecord): { bodyExcerptReplaced?: true } {
+  return value.bodyExcerptReplaced === true ? { bodyExcerptReplaced: true } : {};
+}
 
 export function responseFactsToAvro(data: unknown, problems: Problems): AvroRecord {
   checkStorableHeaders(prop(data, "headers"), "headers", problems);
