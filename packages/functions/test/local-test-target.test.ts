@@ -2,7 +2,8 @@
  * The local runtime's built-in test target: its port is kept with the data folder, so the URL
  * printed at start (and every job created with it) still works after a restart; a kept port
  * that another process holds fails the start with a message naming JOBLEDGER_TEST_TARGET_PORT;
- * an explicit JOBLEDGER_TEST_TARGET_PORT wins.
+ * an explicit JOBLEDGER_TEST_TARGET_PORT wins. Neither `/echo` nor `/_requests` shows the
+ * value of a sensitive header: every tenant's jobs call the same target.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
@@ -11,7 +12,7 @@ import path from "node:path";
 import { createLogger } from "@jobledger/core/logging";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalSystem } from "../src/local/system.ts";
-import { TEST_TARGET_PORT_FILE } from "../src/local/test-target.ts";
+import { startTestTarget, TEST_TARGET_PORT_FILE } from "../src/local/test-target.ts";
 
 let dataDir: string;
 beforeAll(async () => {
@@ -79,4 +80,46 @@ describe("the built-in test target's port", () => {
       await new Promise((resolve) => squatter.close(resolve));
     }
   }, 60_000);
+});
+
+describe("the built-in test target's answers", () => {
+  const secrets = {
+    Authorization: "Bearer tenant-a-secret-1",
+    Cookie: "session=tenant-a-secret-2",
+    "X-API-Key": "tenant-a-secret-3",
+    "X-Upstream-Token": "tenant-a-secret-4",
+    "Proxy-Authorization": "Basic dGVuYW50LWEtc2VjcmV0LTU=",
+  };
+
+  it("show sensitive headers as *** in /echo, /_requests and received(), and keep the others", async () => {
+    const target = await startTestTarget(0);
+    try {
+      const echoed = (await (
+        await fetch(`${target.url}/echo`, {
+          method: "POST",
+          headers: { ...secrets, Accept: "application/json", "X-Custom": "visible" },
+          body: "{}",
+        })
+      ).json()) as { headers: Record<string, string> };
+      for (const name of Object.keys(secrets)) expect(echoed.headers[name.toLowerCase()]).toBe("***");
+      expect(echoed.headers).toMatchObject({ accept: "application/json", "x-custom": "visible" });
+
+      const listed = await (await fetch(`${target.url}/_requests`)).text();
+      const kept = JSON.stringify(target.received());
+      for (const text of [JSON.stringify(echoed), listed, kept]) {
+        for (const value of Object.values(secrets)) expect(text).not.toContain(value);
+        expect(text).not.toContain("tenant-a-secret");
+      }
+      const request = target.received().find((r) => r.path === "/echo");
+      expect(request?.headers).toMatchObject({ authorization: "***", cookie: "***", "x-custom": "visible" });
+
+      // tests can still tell that the clear value arrived, without it being kept
+      expect(target.carried("Authorization", secrets.Authorization)).toBe(true);
+      expect(target.carried("x-upstream-token", secrets["X-Upstream-Token"])).toBe(true);
+      expect(target.carried("Authorization", "Bearer something-else")).toBe(false);
+      expect(target.carried("X-Custom", "visible")).toBe(false); // only sensitive headers are fingerprinted
+    } finally {
+      await target.close();
+    }
+  });
 });

@@ -9,11 +9,19 @@
  * - `/flaky/<key>?failures=N` → 503 for the first N calls with that key, then 200
  * - `/echo` → 200 echoing method, headers and body
  * - `GET /_requests` → the last 200 requests received (newest last)
+ *
+ * Every job of every tenant may call the target, so neither `/echo` nor `/_requests` (nor
+ * `received()`) shows the value of a sensitive header (the list core seals in jobs:
+ * Authorization, Cookie, X-API-Key, `*-Token`, …): a present one reads `***` (issue 16,
+ * item 2). Tests that must know a secret arrived ask {@link TestTarget.carried}, which
+ * compares against a keyed fingerprint kept in memory and never shown.
  */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { serve } from "@hono/node-server";
+import { isSensitiveHeader, MASK } from "@jobledger/core/auth/header-secrets";
 import { Hono } from "hono";
 
 export interface ReceivedRequest {
@@ -28,31 +36,51 @@ export interface TestTarget {
   url: string;
   /** host:port, for the allow-list */
   hostPort: string;
+  /** the last requests, sensitive header values masked */
   received(): ReceivedRequest[];
+  /** whether a kept request carried header `name` with exactly `value` (for tests) */
+  carried(name: string, value: string): boolean;
   close(): Promise<void>;
 }
 
 const KEEP = 200;
 
+/** The request's headers with the value of each sensitive one replaced by `***`. */
+export function redactHeaders(headers: Headers): Record<string, string> {
+  return Object.fromEntries(
+    [...headers].map(([name, value]) => [name, isSensitiveHeader(name) ? MASK : value]),
+  );
+}
+
 export async function startTestTarget(port: number, host = "127.0.0.1"): Promise<TestTarget> {
-  const received: ReceivedRequest[] = [];
+  const received: { request: ReceivedRequest; secrets: Map<string, Buffer> }[] = [];
+  // fingerprints of sensitive values, keyed by a secret that never leaves this process
+  const fingerprintKey = randomBytes(32);
+  const fingerprint = (value: string) => createHmac("sha256", fingerprintKey).update(value).digest();
   const calls = new Map<string, number>();
   const app = new Hono();
 
   app.use("*", async (c, next) => {
     if (c.req.path !== "/_requests") {
+      const secrets = new Map<string, Buffer>();
+      for (const [name, value] of c.req.raw.headers) {
+        if (isSensitiveHeader(name)) secrets.set(name, fingerprint(value));
+      }
       received.push({
-        at: new Date().toISOString(),
-        method: c.req.method,
-        path: c.req.path,
-        headers: Object.fromEntries(c.req.raw.headers),
-        body: await c.req.text(),
+        request: {
+          at: new Date().toISOString(),
+          method: c.req.method,
+          path: c.req.path,
+          headers: redactHeaders(c.req.raw.headers),
+          body: await c.req.text(),
+        },
+        secrets,
       });
       if (received.length > KEEP) received.splice(0, received.length - KEEP);
     }
     await next();
   });
-  app.get("/_requests", (c) => c.json(received));
+  app.get("/_requests", (c) => c.json(received.map((r) => r.request)));
   app.all("/ok", (c) => c.json({ ok: true, at: new Date().toISOString() }));
   app.all("/status/:code{[1-5][0-9][0-9]}", (c) => {
     const code = Number(c.req.param("code"));
@@ -74,7 +102,7 @@ export async function startTestTarget(port: number, host = "127.0.0.1"): Promise
   app.all("/echo", async (c) =>
     c.json({
       method: c.req.method,
-      headers: Object.fromEntries(c.req.raw.headers),
+      headers: redactHeaders(c.req.raw.headers),
       body: await c.req.text(),
     }),
   );
@@ -92,7 +120,14 @@ export async function startTestTarget(port: number, host = "127.0.0.1"): Promise
   return {
     url: `http://${host}:${actual}`,
     hostPort: `${host}:${actual}`,
-    received: () => [...received],
+    received: () => received.map((r) => r.request),
+    carried(name, value) {
+      const wanted = fingerprint(value);
+      return received.some((r) => {
+        const seen = r.secrets.get(name.toLowerCase());
+        return seen !== undefined && timingSafeEqual(seen, wanted);
+      });
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
