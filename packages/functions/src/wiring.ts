@@ -27,10 +27,14 @@ import {
   type DynamoClients,
 } from "@jobledger/core/adapters/local/standins";
 import { createNotificationServices } from "@jobledger/core/adapters/notify/notification-services";
-import { type Database, openDatabase } from "@jobledger/core/adapters/postgres/database";
+import type { Database } from "@jobledger/core/adapters/postgres/database";
 import { createJobQueries } from "@jobledger/core/adapters/postgres/job-queries";
-import { migrate } from "@jobledger/core/adapters/postgres/migrate";
 import { createPostgresProjector } from "@jobledger/core/adapters/postgres/projector";
+import {
+  openReadModel,
+  type ReadModelRecreated,
+  rebuildReadModels,
+} from "@jobledger/core/adapters/postgres/read-model-recovery";
 import { createRunQueries } from "@jobledger/core/adapters/postgres/run-queries";
 import { type LiveReadModel, openLiveReadModel } from "@jobledger/core/adapters/redis/live-read-model";
 import { createAttemptBodies } from "@jobledger/core/application/attempt-bodies";
@@ -68,6 +72,8 @@ export interface Services {
   dynamo: DynamoClients;
   kinesis: KinesisClient;
   database: Database;
+  /** set when the embedded Postgres could not be reopened and its read models were rebuilt */
+  readModelRecreated: ReadModelRecreated | null;
   eventStore: DynamoEventStore;
   /** publishes commits to Kinesis when the change feed is "relay" (locally) */
   relay: LocalRelay | null;
@@ -95,12 +101,12 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
   setupTracing();
   const dynamo = createDynamoClients({ endpoint: config.dynamodb.endpoint, region: config.region });
   const kinesis = createKinesisClient({ endpoint: config.kinesis.endpoint, region: config.region });
-  const database = await openDatabase({
+  // a PGlite folder a crash left unopenable is moved aside; the read models are rebuilt below
+  const { database, recreated: readModelRecreated } = await openReadModel({
     url: config.postgres.url,
     pglitePath: config.postgres.pglitePath,
     logger: logger.child({ component: "postgres" }),
   });
-  await migrate(database.pool);
 
   const relay =
     config.changeFeed === "relay"
@@ -120,7 +126,17 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     changeFeed: config.changeFeed,
     clock,
     onCommitted: relay?.onCommitted,
+    logger: logger.child({ component: "event-store" }),
   });
+  if (readModelRecreated) {
+    await rebuildReadModels({
+      pool: database.pool,
+      eventStore,
+      tenants: await eventStore.tenants(),
+      projections: [jobsProjection, runsProjection, schedulesProjection],
+      logger: logger.child({ component: "postgres" }),
+    });
+  }
   const headerSecrets = createHeaderSecrets(config.auth.secretsKey ?? config.signing.masterKey);
   const jobCommands = createJobCommands({
     eventStore,
@@ -251,6 +267,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     dynamo,
     kinesis,
     database,
+    readModelRecreated,
     eventStore,
     relay,
     api,

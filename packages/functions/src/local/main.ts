@@ -34,6 +34,12 @@ try {
         ]
       : []),
     `  Postgres       ${config.postgres.url ? "DATABASE_URL" : `PGlite in ${config.postgres.pglitePath}`}`,
+    ...(system.services.readModelRecreated
+      ? [
+          `  !! The embedded Postgres could not be reopened (${system.services.readModelRecreated.reason}).`,
+          `     It was moved to ${system.services.readModelRecreated.movedTo} and the read models were rebuilt from the event store.`,
+        ]
+      : []),
     "Press Ctrl-C to stop.",
     "",
   ];

@@ -16,6 +16,12 @@
  * | `pendingPk`   | S      | "pending", only with `changeFeed: "relay"` until published    |
  * | `pendingSk`   | S      | the commitId, same condition                                  |
  * GSIs: `byTenant` (`tenant`, `commitId`) for `readTenant`; `pending` (sparse) for the relay.
+ * An index says only *which* commits to read: `readTenant` takes the keys from `byTenant` and
+ * reads each commit from the base table (BatchGetItem, ConsistentRead), dropping an entry whose
+ * base item is missing or is another commit (`commitId` differs). GSIs are updated apart from
+ * the base item (asynchronously on DynamoDB; dynalite writes them *before* the base item, so a
+ * process killed in between leaves an index entry for a commit that was never written or
+ * acknowledged). Every reader therefore sees only what the base table holds (docs/reliability.md).
  * A UUID v7 starts with its 48-bit millisecond time in hex, so `readTenant`'s `fromTime` is a
  * key condition `commitId >= <the smallest UUID of that millisecond>` (`commitIdFloor`).
  *
@@ -32,14 +38,17 @@
 
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { DecodedEvent, EventEnvelope, NewEvent } from "@jobledger/events";
 import { decodeEvent, encodeEvent, InvalidStreamIdError, parseStreamId } from "@jobledger/events";
 import { v7 as uuidv7 } from "uuid";
+import { createLogger, type Logger } from "../../logging.ts";
 import { recordAppended } from "../../observability/instruments.ts";
 import { traceAppend } from "../../observability/tracing.ts";
 import { type Clock, systemClock } from "../../ports/clock.ts";
@@ -101,6 +110,8 @@ export interface DynamoEventStoreOptions {
    * throw; if it does, the append still succeeds (the commit is stored).
    */
   onCommitted?: (item: CommitItem) => void;
+  /** where index entries without a base commit are reported; default an "event-store" logger */
+  logger?: Logger;
 }
 
 const DEFAULT_STREAM_PAGE = 1000;
@@ -124,6 +135,9 @@ export class DynamoEventStore implements EventStore {
   private readonly clock: Clock;
   private readonly maxCommitBytes: number;
   private readonly onCommitted: ((item: CommitItem) => void) | undefined;
+  private readonly logger: Logger;
+  /** index entries already reported as unconfirmed (`pk#sk#commitId`), so each is logged once */
+  private readonly reported = new Set<string>();
 
   constructor(options: DynamoEventStoreOptions) {
     this.doc = options.doc;
@@ -132,6 +146,7 @@ export class DynamoEventStore implements EventStore {
     this.clock = options.clock ?? systemClock;
     this.maxCommitBytes = options.maxCommitBytes ?? DEFAULT_MAX_COMMIT_BYTES;
     this.onCommitted = options.onCommitted;
+    this.logger = options.logger ?? createLogger("event-store");
   }
 
   async append(streamId: string, expectedVersion: number, events: NewEvent[]): Promise<AppendResult> {
@@ -278,6 +293,7 @@ export class DynamoEventStore implements EventStore {
     if (!Number.isSafeInteger(limit) || limit < 1)
       throw new RangeError(`limit must be an integer >= 1, got ${limit}`);
     const from = options.fromTime === undefined ? null : commitIdFloor(options.fromTime);
+    // the index gives the order and the keys; the commits themselves come from the base table
     const page = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -285,17 +301,89 @@ export class DynamoEventStore implements EventStore {
         KeyConditionExpression: from === null ? "tenant = :tenant" : "tenant = :tenant AND commitId >= :from",
         ExpressionAttributeValues:
           from === null ? { ":tenant": tenant } : { ":tenant": tenant, ":from": from },
+        ProjectionExpression: "pk, sk, commitId",
         Limit: limit,
         ExclusiveStartKey: options.cursor ? decodeTenantCursor(options.cursor, tenant) : undefined,
       }),
     );
+    const entries = (page.Items ?? []).filter(
+      (raw): raw is IndexEntry =>
+        typeof raw.pk === "string" && typeof raw.sk === "number" && typeof raw.commitId === "string",
+    );
+    const base = await this.commitsByKey(entries);
     const events: DecodedEvent[] = [];
-    for (const raw of page.Items ?? []) {
+    for (const entry of entries) {
+      const item = base.get(`${entry.pk}#${entry.sk}`);
+      if (!item || item.commitId !== entry.commitId) {
+        this.reportUnconfirmed(entry, item?.commitId ?? null);
+        continue;
+      }
       // the index is keyed by tenant; the check guards against a corrupt or hand-made item
-      if (!isCommitItem(raw) || raw.tenant !== tenant) continue;
-      events.push(...decodeCommit(raw).filter((e) => e.tenant === tenant));
+      if (item.tenant !== tenant) continue;
+      events.push(...decodeCommit(item).filter((e) => e.tenant === tenant));
     }
     return { events, cursor: page.LastEvaluatedKey ? encodeTenantCursor(page.LastEvaluatedKey) : null };
+  }
+
+  /**
+   * The base table's commits at these keys (consistent reads, 100 keys per BatchGetItem, with
+   * the unprocessed keys asked again), by `pk#sk`; keys without an item are absent.
+   */
+  private async commitsByKey(keys: readonly { pk: string; sk: number }[]): Promise<Map<string, CommitItem>> {
+    const found = new Map<string, CommitItem>();
+    const unique = [...new Map(keys.map((k) => [`${k.pk}#${k.sk}`, { pk: k.pk, sk: k.sk }])).values()];
+    for (let i = 0; i < unique.length; i += 100) {
+      let ask: Record<string, unknown>[] = unique.slice(i, i + 100);
+      for (let round = 0; ask.length > 0; round++) {
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
+        const result = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: ask, ConsistentRead: true } },
+          }),
+        );
+        for (const raw of result.Responses?.[this.tableName] ?? []) {
+          if (isCommitItem(raw)) found.set(`${raw.pk}#${raw.sk}`, raw);
+        }
+        ask = (result.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }
+    return found;
+  }
+
+  /** Logs (once per entry and process) an index entry the base table does not confirm. */
+  private reportUnconfirmed(entry: IndexEntry, baseCommitId: string | null): void {
+    const key = `${entry.pk}#${entry.sk}#${entry.commitId}`;
+    if (this.reported.has(key)) return;
+    if (this.reported.size >= 10_000) this.reported.clear();
+    this.reported.add(key);
+    this.logger.warn(
+      { streamId: entry.pk, sk: entry.sk, commitId: entry.commitId, baseCommitId },
+      baseCommitId === null
+        ? "index entry without a commit in the base table (a write torn by a crash): ignored"
+        : "index entry for another commit than the base table holds (a write torn by a crash): ignored",
+    );
+  }
+
+  /**
+   * Every tenant with a commit in the base table (a full Scan of the keys and tenants: for
+   * recovery and tools, not for a request path).
+   */
+  async tenants(): Promise<string[]> {
+    const found = new Set<string>();
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ProjectionExpression: "tenant",
+          ConsistentRead: true,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      for (const raw of page.Items ?? []) if (typeof raw.tenant === "string") found.add(raw.tenant);
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+    return [...found].sort();
   }
 
   /** The newest commit of a stream (consistent read), or null for an empty stream. */
@@ -333,6 +421,13 @@ export class DynamoEventStore implements EventStore {
     );
     return page.Items ?? [];
   }
+}
+
+/** What a readTenant page takes from the `byTenant` index: the commit's key and id. */
+interface IndexEntry {
+  pk: string;
+  sk: number;
+  commitId: string;
 }
 
 /** Checks what can be checked before touching the table; returns the commit's tenant. */

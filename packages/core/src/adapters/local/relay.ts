@@ -13,6 +13,12 @@
  * - Recovery: `recover()` republishes every commit still in the sparse `pending` GSI
  *   (a crash between append and publish, or a failed publish), oldest first. `start()` runs
  *   it once before returning and then periodically.
+ * - Only what the base table holds is published: recovery takes the keys from the `pending`
+ *   GSI but publishes the commit as read (consistently) from the base table, and only when it
+ *   is the same commit (`commitId`) and still pending. An index entry without its base commit
+ *   (dynalite writes GSI entries before the base item, so a kill in between leaves one; see
+ *   docs/reliability.md) is logged once and never published; the live path publishes only
+ *   appends the store acknowledged, i.e. written to the base table.
  * - Nothing is lost: a commit leaves the pending index only after Kinesis accepted it. The
  *   price is possible duplicates (published, then crashed before clearing the marker), which
  *   consumers tolerate (ADR 0002).
@@ -70,6 +76,8 @@ export class LocalRelay {
   private readonly inFlight = new Set<Promise<void>>();
   /** commits recovery published before the live path got to them (`pk#sk`) */
   private readonly recovered = new Set<string>();
+  /** pending-index entries the base table does not confirm, already logged (`pk#sk#commitId`) */
+  private readonly unconfirmed = new Set<string>();
   private recovering: Promise<number> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private published = 0;
@@ -235,22 +243,24 @@ export class LocalRelay {
   }
 
   /**
-   * Puts one commit on Kinesis and clears its pending marker. With `onlyIfPending` it first
-   * checks (consistently) that the commit is still pending, and skips it otherwise.
-   * Returns whether it published.
+   * Puts one commit on Kinesis and clears its pending marker. With `onlyIfPending` (recovery) it
+   * first reads the commit from the base table (consistently) and publishes that copy, and only
+   * if it is the same commit and still pending; otherwise it skips it. Returns whether it published.
    */
-  private async publish(item: CommitItem, onlyIfPending: boolean): Promise<boolean> {
-    const key = { pk: item.pk, sk: item.sk };
+  private async publish(indexed: CommitItem, onlyIfPending: boolean): Promise<boolean> {
+    const key = { pk: indexed.pk, sk: indexed.sk };
+    let item = indexed;
     if (onlyIfPending) {
       const current = await this.doc.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: key,
-          ConsistentRead: true,
-          ProjectionExpression: "pendingPk",
-        }),
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
       );
-      if (current.Item?.pendingPk === undefined) return false;
+      const base = current.Item;
+      if (!isCommitItem(base) || base.commitId !== indexed.commitId) {
+        this.reportUnconfirmed(indexed, isCommitItem(base) ? base.commitId : null);
+        return false;
+      }
+      if (base.pendingPk === undefined) return false;
+      item = base;
     }
     try {
       const record = commitToChangeRecord(item, { tableName: this.tableName, region: this.region });
@@ -273,7 +283,8 @@ export class LocalRelay {
           TableName: this.tableName,
           Key: key,
           UpdateExpression: "REMOVE pendingPk, pendingSk",
-          ConditionExpression: "attribute_exists(pk)",
+          ConditionExpression: "commitId = :commitId",
+          ExpressionAttributeValues: { ":commitId": item.commitId },
         }),
       );
     } catch (error) {
@@ -286,6 +297,18 @@ export class LocalRelay {
       }
     }
     return true;
+  }
+
+  /** Logs, once per entry, a pending-index entry whose commit the base table does not hold. */
+  private reportUnconfirmed(item: CommitItem, baseCommitId: string | null): void {
+    const key = `${commitKey(item)}#${item.commitId}`;
+    if (this.unconfirmed.has(key)) return;
+    if (this.unconfirmed.size >= 10_000) this.unconfirmed.clear();
+    this.unconfirmed.add(key);
+    this.logger.warn(
+      { streamId: item.pk, sk: item.sk, commitId: item.commitId, baseCommitId },
+      "pending index entry without its commit in the base table (a write torn by a crash): not published",
+    );
   }
 
   private rememberRecovered(item: CommitItem): void {
