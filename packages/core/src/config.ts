@@ -26,6 +26,8 @@ export interface AppConfig {
     apiKeysTable: string;
     /** notification preferences, job outcomes and the delivery log (ElectroDB, single table) */
     notificationsTable: string;
+    /** change records consumers parked (poison pills), see changefeed/consumer.ts */
+    parkedRecordsTable: string;
   };
   kinesis: {
     endpoint: string | undefined;
@@ -234,6 +236,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       hostRateLimitTable: env.JOBLEDGER_HOST_RATE_LIMIT_TABLE ?? `${prefix}-host-rate-limits`,
       apiKeysTable: env.JOBLEDGER_API_KEYS_TABLE ?? `${prefix}-api-keys`,
       notificationsTable: env.JOBLEDGER_NOTIFICATIONS_TABLE ?? `${prefix}-notifications`,
+      parkedRecordsTable: env.JOBLEDGER_PARKED_RECORDS_TABLE ?? `${prefix}-parked-records`,
     },
     kinesis: {
       endpoint: env.KINESIS_ENDPOINT || undefined,

@@ -9,6 +9,7 @@ import { DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
 import { createDynamoApiKeyStore } from "@jobledger/core/adapters/auth/dynamodb-api-key-store";
 import { createJwtVerifier } from "@jobledger/core/adapters/auth/jwt-verifier";
 import { DynamoEventStore } from "@jobledger/core/adapters/dynamodb/event-store";
+import { createDynamoParkedRecordStore } from "@jobledger/core/adapters/dynamodb/parked-record-store";
 import { createHttpExecutor } from "@jobledger/core/adapters/http/executor";
 import {
   createDynamoHostRateLimiter,
@@ -18,7 +19,7 @@ import {
 } from "@jobledger/core/adapters/http/host-rate-limit";
 import { createDynamoIdempotencyStore } from "@jobledger/core/adapters/idempotency/dynamodb-idempotency-store";
 import { createAnalyticsEngine, createLakeObjectStore } from "@jobledger/core/adapters/lake/from-config";
-import { createLakeProjectorHandler } from "@jobledger/core/adapters/lake/lake-projector";
+import { createLakeProjector } from "@jobledger/core/adapters/lake/lake-projector";
 import { createLakeWriter } from "@jobledger/core/adapters/lake/lake-writer";
 import { LocalRelay } from "@jobledger/core/adapters/local/relay";
 import {
@@ -39,13 +40,19 @@ import { createRunQueries } from "@jobledger/core/adapters/postgres/run-queries"
 import { type LiveReadModel, openLiveReadModel } from "@jobledger/core/adapters/redis/live-read-model";
 import { createAttemptBodies } from "@jobledger/core/application/attempt-bodies";
 import { createJobCommands } from "@jobledger/core/application/job-commands";
+import { createParkedRecords, type ParkedRecords } from "@jobledger/core/application/parked-records";
 import { createRunCommands } from "@jobledger/core/application/run-commands";
 import { createRunner, type Runner } from "@jobledger/core/application/runner";
 import { createScheduler, type Scheduler } from "@jobledger/core/application/scheduler";
 import { createSigningSecrets } from "@jobledger/core/application/signing-secrets";
 import { createAuthenticator } from "@jobledger/core/auth/authenticator";
 import { createHeaderSecrets } from "@jobledger/core/auth/header-secrets";
-import { createStreamConsumerHandler, type StreamConsumerHandler } from "@jobledger/core/changefeed/consumer";
+import {
+  type ConsumerParking,
+  createStreamConsumer,
+  type StreamConsumer,
+  type StreamConsumerHandler,
+} from "@jobledger/core/changefeed/consumer";
 import { type AppConfig, ConfigError } from "@jobledger/core/config";
 import { parseTargetAllowList } from "@jobledger/core/domain/job/target-policy";
 import { createLogger, type Logger } from "@jobledger/core/logging";
@@ -90,7 +97,9 @@ export interface Services {
    * Every consumer of the change feed, by name: locally one poller each, on AWS one Lambda
    * event source mapping each. A read model or worker joins the system by being listed here.
    */
-  consumers: { name: string; handler: StreamConsumerHandler }[];
+  consumers: StreamConsumer[];
+  /** the consumers' parked (poison) records, for the API and the CLI */
+  parked: ParkedRecords;
   close(): Promise<void>;
 }
 
@@ -161,12 +170,25 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     projections: [jobsProjection, runsProjection, schedulesProjection],
     logger: logger.child({ component: "postgres-projector" }),
   });
-  const postgresProjectorHandler = createStreamConsumerHandler(
-    async (events) => {
+  // every consumer parks what it cannot handle (changefeed/consumer.ts); one store for all
+  const parkedStore = createDynamoParkedRecordStore({
+    doc: dynamo.doc,
+    tableName: config.dynamodb.parkedRecordsTable,
+  });
+  const parking: ConsumerParking = {
+    store: parkedStore,
+    eventStore,
+    // one local process owns every consumer; Lambda instances may take a shard over from each other
+    refreshMs: config.changeFeed === "relay" ? 5000 : 0,
+  };
+  const consumer = (name: string, consume: Parameters<typeof createStreamConsumer>[1]) =>
+    createStreamConsumer(name, consume, { logger: logger.child({ component: name }), parking });
+
+  const postgresProjector = consumer("postgres-projector", {
+    consume: async (events) => {
       await projector.handle(events);
     },
-    { logger: logger.child({ component: "postgres-projector" }) },
-  );
+  });
 
   const scheduler = createScheduler({
     pool: database.pool,
@@ -197,19 +219,20 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     concurrency: config.runner.concurrency,
     bodies: config.runner.storeBodies ? bodies : null,
   });
-  const consumeRuns = createStreamConsumerHandler(runner.handleBatch, {
-    logger: logger.child({ component: "runner" }),
-  });
-  const runnerHandler: StreamConsumerHandler = async (event) => {
-    const response = await consumeRuns(event);
-    await runner.drain();
-    return response;
+  const consumeRuns = consumer("runner", { consume: runner.handleBatch });
+  const runnerConsumer: StreamConsumer = {
+    ...consumeRuns,
+    async handler(event) {
+      const response = await consumeRuns.handler(event);
+      await runner.drain();
+      return response;
+    },
   };
 
   const analytics = createAnalyticsEngine(config);
-  const lakeProjectorHandler = createLakeProjectorHandler(
+  const lakeProjector = createLakeProjector(
     createLakeWriter({ store: createLakeObjectStore(config), eventStore }),
-    logger.child({ component: "lake-projector" }),
+    { logger: logger.child({ component: "lake-projector" }), parking },
   );
 
   const notifications = createNotificationServices({
@@ -220,6 +243,15 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     clock,
     logger: logger.child({ component: "notifier" }),
   });
+
+  const consumers: StreamConsumer[] = [
+    postgresProjector,
+    runnerConsumer,
+    consumer("notifier", { consume: notifications.notifier.handleBatch }),
+    lakeProjector,
+    ...(liveReadModel ? [consumer("redis-projector", { consume: liveReadModel.project })] : []),
+  ];
+  const parked = createParkedRecords({ store: parkedStore, consumers });
 
   const api: ApiDeps = {
     analytics,
@@ -235,6 +267,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     // read even when storing is off: references recorded earlier stay readable
     bodies,
     idempotency,
+    parked,
     notifications: { preferences: notifications.preferences, deliveries: notifications.deliveries },
     ...authDeps(config, dynamo),
     observability: { consumerLag: null, scheduleLag: postgresScheduleLag(database.pool) },
@@ -272,31 +305,12 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     relay,
     api,
     liveReadModel,
-    postgresProjectorHandler,
+    postgresProjectorHandler: postgresProjector.handler,
     scheduler,
     runner,
-    runnerHandler,
-    consumers: [
-      { name: "postgres-projector", handler: postgresProjectorHandler },
-      { name: "runner", handler: runnerHandler },
-      {
-        name: "notifier",
-        handler: createStreamConsumerHandler(notifications.notifier.handleBatch, {
-          logger: logger.child({ component: "notifier" }),
-        }),
-      },
-      { name: "lake-projector", handler: lakeProjectorHandler },
-      ...(liveReadModel
-        ? [
-            {
-              name: "redis-projector",
-              handler: createStreamConsumerHandler(liveReadModel.project, {
-                logger: logger.child({ component: "redis-projector" }),
-              }),
-            },
-          ]
-        : []),
-    ],
+    runnerHandler: runnerConsumer.handler,
+    consumers,
+    parked,
     async close() {
       await relay?.stop();
       await database.close();

@@ -15,6 +15,8 @@ export interface PolicyRule {
 /** First match wins. */
 export const POLICY: readonly PolicyRule[] = [
   { methods: "*", path: /^\/v1\/api-keys(\/.*)?$/, role: "admin" },
+  // parked change records: what a consumer could not handle, and retrying it after a fix
+  { methods: "*", path: /^\/v1\/system\/parked(\/.*)?$/, role: "admin" },
   { methods: ["GET", "HEAD", "OPTIONS"], path: /^\/v1(\/.*)?$/, role: "viewer" },
   { methods: "*", path: /^\/v1(\/.*)?$/, role: "editor" },
 ];

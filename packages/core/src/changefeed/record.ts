@@ -187,6 +187,35 @@ export function decodeChangeRecord(record: KinesisStreamRecord): DecodedChangeRe
   };
 }
 
+/** Where a commit's record stands in its stream, as far as it can be told from a record. */
+export interface ChangeRecordPlace {
+  streamId: string;
+  firstVersion: number;
+  lastVersion: number;
+}
+
+/**
+ * The stream and versions of a record read leniently from its keys and image, for a record
+ * that does not decode (an event this code cannot read): the stream is the partition key
+ * and the versions are 0 when even that much cannot be read.
+ */
+export function changeRecordPlace(record: KinesisStreamRecord): ChangeRecordPlace {
+  const fallback = { streamId: record.kinesis?.partitionKey ?? "?", firstVersion: 0, lastVersion: 0 };
+  try {
+    const data = JSON.parse(Buffer.from(record.kinesis.data, "base64").toString("utf8")) as {
+      dynamodb?: { NewImage?: Record<string, { S?: string; N?: string }> };
+    };
+    const image = data.dynamodb?.NewImage;
+    const first = Number(image?.sk?.N);
+    const last = Number(image?.lastVersion?.N);
+    if (typeof image?.pk?.S !== "string" || !Number.isSafeInteger(first) || !Number.isSafeInteger(last))
+      return fallback;
+    return { streamId: image.pk.S, firstVersion: first, lastVersion: last };
+  } catch {
+    return fallback;
+  }
+}
+
 /** Validates and decodes every record of a Lambda Kinesis event (throws on the first bad one). */
 export function decodeChangeRecords(event: KinesisStreamEvent): DecodedChangeRecord[] {
   return event.Records.map(decodeChangeRecord);

@@ -72,6 +72,21 @@ export const consumerBatches = defineCounter({
   unit: "count",
 });
 
+/** Change records a consumer could not handle and parked (see docs/runbook.md); alarmed on AWS. */
+export const recordsParked = defineCounter({
+  name: "jobledger_records_parked_total",
+  help: "change records a consumer parked after its tries (their stream waits behind them)",
+  labelNames: ["consumer"],
+  unit: "count",
+});
+
+export const parkedStreams = defineGauge({
+  name: "jobledger_parked_streams",
+  help: "streams a consumer holds parked right now (as of its last look at the parked records)",
+  labelNames: ["consumer"],
+  unit: "count",
+});
+
 /**
  * Notification deliveries per channel and result (`sent`, `failed`). The notifier calls
  * `notificationDeliveries.inc({ channel, result })` once per delivery attempt.

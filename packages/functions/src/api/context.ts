@@ -6,6 +6,7 @@
 import type { JobQueries } from "@jobledger/core/adapters/postgres/job-queries";
 import type { RunQueries } from "@jobledger/core/adapters/postgres/run-queries";
 import type { AttemptBodies } from "@jobledger/core/application/attempt-bodies";
+import type { ParkedRecords } from "@jobledger/core/application/parked-records";
 import type { JobCommands } from "@jobledger/core/application/job-commands";
 import type { RunCommands } from "@jobledger/core/application/run-commands";
 import type { ApiKeyStore } from "@jobledger/core/auth/api-keys";
@@ -49,6 +50,8 @@ export interface ApiDeps {
   apiKeys: ApiKeyStore;
   /** notification preferences and the delivery log; absent = notification routes answer 503 */
   notifications?: { preferences: PreferenceStore; deliveries: DeliveryLog } | null;
+  /** the consumers' parked change records; absent = the parked routes answer 503 */
+  parked?: ParkedRecords | null;
   /** stored whole response bodies of attempts; absent = the body route answers 404 */
   bodies?: Pick<AttemptBodies, "read"> | null;
 }

@@ -12,6 +12,7 @@ import { serve } from "@hono/node-server";
 import { ensureApiKeyTable } from "@jobledger/core/adapters/auth/dynamodb-api-key-store";
 import { localIssuer } from "@jobledger/core/adapters/auth/local-issuer";
 import { ensureEventStoreTable } from "@jobledger/core/adapters/dynamodb/event-store-table";
+import { ensureParkedRecordsTable } from "@jobledger/core/adapters/dynamodb/parked-record-store";
 import { ensureHostRateLimitTable } from "@jobledger/core/adapters/http/host-rate-limit";
 import { ensureIdempotencyTable } from "@jobledger/core/adapters/idempotency/dynamodb-idempotency-store";
 import {
@@ -111,6 +112,7 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       ensureCheckpointTable(services.dynamo.client, config.dynamodb.checkpointsTable),
       ensureHostRateLimitTable(services.dynamo.client, config.dynamodb.hostRateLimitTable),
       ensureNotificationsTable(services.dynamo.client, config.dynamodb.notificationsTable),
+      ensureParkedRecordsTable(services.dynamo.client, config.dynamodb.parkedRecordsTable),
       ensureStream(services.kinesis, config.kinesis.streamName, config.kinesis.shardCount),
     ]);
     await services.relay?.start();

@@ -6,8 +6,11 @@
  *
  * Object names hash the ids of the rows' events, so writing the same batch again (a Kinesis
  * retry, a replayed backfill page) replaces the same objects and never duplicates rows.
+ *
+ * Rows are written as storable text (ADR 0009): NUL and lone surrogates become U+FFFD.
  */
 import type { DecodedEvent } from "@jobledger/events";
+import { toStorableValue } from "../../domain/text/storable-text.ts";
 import type { EventStore } from "../../ports/event-store.ts";
 import type { ObjectStore } from "../../ports/object-store.ts";
 import {
@@ -97,26 +100,32 @@ export function createLakeWriter(deps: LakeWriterDeps): LakeWriter {
 
       const eventGroups = groupBy<EventRow>(
         "events",
-        events.map((e) => ({ tenant: e.tenant, at: e.occurredAt, id: e.eventId, row: eventRow(e) })),
+        events.map((e) => ({
+          tenant: e.tenant,
+          at: e.occurredAt,
+          id: e.eventId,
+          row: toStorableValue(eventRow(e)),
+        })),
       );
       const runItems: { tenant: string; at: Date; id: string; row: RunRow }[] = [];
       for (const event of events) {
         if (!finishesRun(event)) continue;
-        const row = await runRowOf(event);
+        const row = toStorableValue(await runRowOf(event));
         runItems.push({ tenant: event.tenant, at: row.finished_at, id: event.eventId, row });
       }
       const runGroups = groupBy<RunRow>("runs", runItems);
 
+      // every object is encoded before the first is put: a batch that cannot be encoded writes
+      // nothing, so the consumer can look for the record at fault without leaving duplicates
       const { eventsParquet, PARQUET_CONTENT_TYPE, runsParquet } = await loadParquet();
+      const encoded = [
+        ...eventGroups.map((g) => ({ group: g, bytes: eventsParquet(g.rows) })),
+        ...runGroups.map((g) => ({ group: g, bytes: runsParquet(g.rows) })),
+      ];
       const objects: string[] = [];
-      for (const group of eventGroups) {
-        const key = partitionOf("events", group.tenant, group.dt) + objectNameOf(group.ids);
-        await deps.store.put(key, eventsParquet(group.rows), PARQUET_CONTENT_TYPE);
-        objects.push(key);
-      }
-      for (const group of runGroups) {
-        const key = partitionOf("runs", group.tenant, group.dt) + objectNameOf(group.ids);
-        await deps.store.put(key, runsParquet(group.rows), PARQUET_CONTENT_TYPE);
+      for (const { group, bytes } of encoded) {
+        const key = partitionOf(group.table, group.tenant, group.dt) + objectNameOf(group.ids);
+        await deps.store.put(key, bytes, PARQUET_CONTENT_TYPE);
         objects.push(key);
       }
       return { objects, eventRows: events.length, runRows: runItems.length };

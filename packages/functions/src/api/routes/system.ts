@@ -42,6 +42,13 @@ const SystemStatus = z
       .openapi({ description: "null where the platform measures it (Lambda IteratorAge)" }),
     schedules: z.object({ overdueSchedules: z.number().int(), lagSeconds: z.number() }).nullable(),
     dependencies: z.array(DependencyStatus),
+    parked: z
+      .object({
+        streams: z.number().int(),
+        byConsumer: z.record(z.string(), z.number().int()),
+      })
+      .nullable()
+      .openapi({ description: "the tenant's parked change records (GET /v1/system/parked lists them)" }),
     throughput: z
       .object({
         sinceSeconds: z.number(),
@@ -53,6 +60,41 @@ const SystemStatus = z
       .openapi({ description: "counted since this process started; null where metrics go to CloudWatch" }),
   })
   .openapi("SystemStatus");
+
+const ParkedError = z.object({ name: z.string(), message: z.string(), code: z.string().nullable() });
+
+const ParkedStream = z
+  .object({
+    consumer: z.string().openapi({ example: "postgres-projector" }),
+    streamId: z.string().openapi({ example: "default/job/0b9f6c1e-4f0c-4a57-9d43-3b1c1f1f8a11" }),
+    tenant: z.string(),
+    fromVersion: z.number().int().openapi({ description: "first version of the record that failed" }),
+    toVersion: z.number().int().openapi({ description: "last version held back behind it" }),
+    sequenceNumber: z.string(),
+    error: ParkedError,
+    tries: z.number().int(),
+    parkedAt: z.string(),
+    lastTriedAt: z.string(),
+  })
+  .openapi("ParkedStream");
+
+const ParkedRetryRequest = z
+  .object({
+    consumer: z.string().min(1).max(64).optional().openapi({ description: "only this consumer's entries" }),
+    streamId: z.string().min(1).max(512).optional().openapi({ description: "only this stream's entries" }),
+  })
+  .strict()
+  .openapi("ParkedRetryRequest");
+
+const ParkedRetryResult = z
+  .object({
+    consumer: z.string(),
+    streamId: z.string(),
+    status: z.enum(["released", "failed", "not-parked"]),
+    applied: z.number().int().optional().openapi({ description: "events applied (released)" }),
+    error: ParkedError.optional().openapi({ description: "why the retry failed (failed: it stays parked)" }),
+  })
+  .openapi("ParkedRetryResult");
 
 const ASSETS = new Set([
   "swagger-ui.css",
@@ -120,12 +162,15 @@ export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
     }),
     async (c) => {
       const sources = deps.observability;
-      const [consumers, schedules, counted, dependencies] = await Promise.all([
+      const [consumers, schedules, counted, dependencies, parked] = await Promise.all([
         sources?.consumerLag ? sources.consumerLag() : null,
         sources?.scheduleLag ? sources.scheduleLag(c.get("tenant"), deps.clock.now()) : null,
         throughput(),
         Promise.all(deps.readiness.map((dep) => checkDependency(dep))),
+        deps.parked ? deps.parked.list(c.get("tenant")) : null,
       ]);
+      const byConsumer: Record<string, number> = {};
+      for (const p of parked ?? []) byConsumer[p.consumer] = (byConsumer[p.consumer] ?? 0) + 1;
       return c.json(
         {
           generatedAt: deps.clock.now().toISOString(),
@@ -133,9 +178,59 @@ export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
           schedules,
           throughput: counted,
           dependencies,
+          parked: parked ? { streams: parked.length, byConsumer } : null,
         },
         200,
       );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/system/parked",
+      tags: ["system"],
+      operationId: "listParkedRecords",
+      summary: "Change records a consumer could not handle, parked with their error (admin)",
+      description:
+        "A record a consumer (projector, runner, notifier) fails on after its tries is parked: its stream's later records wait behind it, every other stream goes on. Fix the cause, then retry (POST /v1/system/parked/retry).",
+      responses: {
+        200: {
+          description: "the tenant's parked streams, oldest first",
+          content: { "application/json": { schema: z.object({ items: z.array(ParkedStream) }) } },
+        },
+        503: { description: "this runtime keeps no parked records" },
+      },
+    }),
+    async (c) => {
+      if (!deps.parked) throw problems.unavailable("this runtime keeps no parked records");
+      return c.json({ items: await deps.parked.list(c.get("tenant")) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/system/parked/retry",
+      tags: ["system"],
+      operationId: "retryParkedRecords",
+      summary: "Retry parked change records after a fix (admin)",
+      description:
+        "Applies each chosen stream's held versions from the event store through its consumer and releases it; an empty body retries all of the tenant's. A stream that fails again stays parked with the new error.",
+      request: { body: { content: { "application/json": { schema: ParkedRetryRequest } }, required: false } },
+      responses: {
+        200: {
+          description: "one result per retried entry",
+          content: { "application/json": { schema: z.object({ results: z.array(ParkedRetryResult) }) } },
+        },
+        503: { description: "this runtime keeps no parked records" },
+      },
+    }),
+    async (c) => {
+      if (!deps.parked) throw problems.unavailable("this runtime keeps no parked records");
+      const body = c.req.valid("json") ?? {};
+      const results = await deps.parked.retry({ tenant: c.get("tenant"), ...body });
+      return c.json({ results }, 200);
     },
   );
 
