@@ -97,12 +97,22 @@ describe("the built-in test target's answers", () => {
       const echoed = (await (
         await fetch(`${target.url}/echo`, {
           method: "POST",
-          headers: { ...secrets, Accept: "application/json", "X-Custom": "visible" },
+          headers: {
+            ...secrets,
+            Accept: "application/json",
+            "X-Custom": "visible",
+            "Idempotency-Key": "run-1",
+          },
           body: "{}",
         })
       ).json()) as { headers: Record<string, string> };
       for (const name of Object.keys(secrets)) expect(echoed.headers[name.toLowerCase()]).toBe("***");
-      expect(echoed.headers).toMatchObject({ accept: "application/json", "x-custom": "visible" });
+      // the runner's Idempotency-Key is the run id, no secret (tests read it)
+      expect(echoed.headers).toMatchObject({
+        accept: "application/json",
+        "x-custom": "visible",
+        "idempotency-key": "run-1",
+      });
 
       const listed = await (await fetch(`${target.url}/_requests`)).text();
       const kept = JSON.stringify(target.received());
