@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { localIssuer } from "@jobledger/core/adapters/auth/local-issuer";
 import { parseApiKey } from "@jobledger/core/auth/api-keys";
 import { importJWK, type JWK, SignJWT } from "jose";
@@ -184,6 +184,38 @@ describe("API keys", () => {
     );
     expect(job.status).toBe(201);
     expect(((await job.json()) as { createdBy: string }).createdBy).toBe(`apikey:${created.id}`);
+  });
+
+  it("are shown once even with an Idempotency-Key: a replay is a 409 naming the key, and no secret is stored", async () => {
+    const headers = { "Idempotency-Key": "create-deploy-key-1" };
+    const first = await sys.json("POST", "/v1/api-keys", { name: "idempotent", role: "viewer" }, headers);
+    expect(first.status).toBe(201);
+    const created = (await first.json()) as { id: string; key: string };
+    const secret = parseApiKey(created.key)?.secret as string;
+    expect(secret).toHaveLength(43);
+
+    const stored = await sys.services.dynamo.doc.send(
+      new ScanCommand({ TableName: sys.config.dynamodb.idempotencyTable }),
+    );
+    expect(stored.Items?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(stored.Items)).not.toContain(secret);
+
+    const replay = await sys.json("POST", "/v1/api-keys", { name: "idempotent", role: "viewer" }, headers);
+    expect(replay.status).toBe(409);
+    expect(replay.headers.get("content-type")).toBe("application/problem+json");
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    const text = await replay.text();
+    expect(text).not.toContain(secret);
+    expect(JSON.parse(text)).toMatchObject({
+      type: "/problems/api-key-already-created",
+      status: 409,
+      id: created.id,
+      location: `/v1/api-keys/${created.id}`,
+    });
+    // the replay created nothing, and the key from the first answer works
+    const listed = (await (await sys.http("/v1/api-keys")).json()) as { items: { name: string }[] };
+    expect(listed.items.filter((k) => k.name === "idempotent")).toHaveLength(1);
+    expect((await sys.http("/v1/jobs", bearer(created.key))).status).toBe(200);
   });
 
   it("refuses an unknown key, a tampered key and a revoked key with 401", async () => {

@@ -7,10 +7,10 @@ import { requiredRole } from "@jobledger/core/auth/policy";
 import { AuthenticationError, actorOf, type Principal, roleAtLeast } from "@jobledger/core/auth/principal";
 import type { Clock } from "@jobledger/core/ports/clock";
 import type { IdempotencyStore } from "@jobledger/core/ports/idempotency";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ApiDeps, ApiEnv } from "./context.ts";
-import { ProblemError, problemResponse, problems } from "./problem.ts";
+import { type Problem, ProblemError, problemResponse, problems, problemType } from "./problem.ts";
 
 /**
  * Authenticates every /v1 request and checks its role, in one place: the credential (a bearer
@@ -123,6 +123,17 @@ export function jsonBodies(maxBytes: number): MiddlewareHandler<ApiEnv>[] {
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
+/** Responses a route asked not to be replayed, by request: what to store in their place. */
+const replayedInstead = new WeakMap<Request, ProblemError>();
+
+/**
+ * For a response that holds a secret shown once (a new API key): an Idempotency-Key stores
+ * `problem` instead of the response, so a replay says what happened without the secret.
+ */
+export function replayInstead(c: Context<ApiEnv>, problem: ProblemError): void {
+  replayedInstead.set(c.req.raw, problem);
+}
+
 /**
  * Idempotency-Key on POST: the first request with a key runs and its response (2xx or 4xx)
  * is stored; a repeat with the same method, path and body gets the stored response with
@@ -163,6 +174,24 @@ export function idempotencyKeys(store: IdempotencyStore, clock: Clock): Middlewa
     const response = c.res;
     if (response.status >= 500) {
       await store.release(tenant, key);
+      return;
+    }
+    const instead = response.status < 300 ? replayedInstead.get(c.req.raw) : undefined;
+    if (instead) {
+      const problem: Problem = {
+        type: problemType(instead.slug),
+        title: instead.title,
+        status: instead.status,
+        detail: instead.message,
+        instance: c.req.path,
+        ...instead.extensions,
+      };
+      const stored = {
+        status: instead.status,
+        headers: { "content-type": "application/problem+json" },
+        body: JSON.stringify(problem),
+      };
+      await store.complete(tenant, key, stored, clock.now());
       return;
     }
     const headers: Record<string, string> = {};

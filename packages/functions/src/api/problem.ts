@@ -98,6 +98,15 @@ export const problems = {
       "Idempotency-Key reused",
       "this Idempotency-Key was used before with a different request",
     ),
+  apiKeyAlreadyCreated: (id: string) =>
+    new ProblemError(
+      409,
+      "api-key-already-created",
+      "API key already created",
+      `the API key ${id} was created by the first request with this Idempotency-Key; its secret ` +
+        "was shown once and is not shown again: use that key, or revoke it and create another",
+      { id, location: `/v1/api-keys/${id}` },
+    ),
   idempotencyInProgress: () =>
     new ProblemError(
       409,

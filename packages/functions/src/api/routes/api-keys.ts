@@ -8,6 +8,7 @@ import { newApiKey } from "@jobledger/core/auth/api-keys";
 import { ROLES } from "@jobledger/core/auth/principal";
 import type { Api } from "../app.ts";
 import type { ApiDeps } from "../context.ts";
+import { replayInstead } from "../middleware.ts";
 import { errorResponses } from "../openapi-shared.ts";
 import { problems } from "../problem.ts";
 
@@ -67,6 +68,12 @@ export function registerApiKeyRoutes(app: Api, deps: ApiDeps): void {
       responses: {
         201: { description: "created", content: { "application/json": { schema: CreatedApiKey } } },
         ...authErrors(),
+        409: {
+          ...errorResponses(409)[409],
+          description:
+            "a repeat of a request with the same Idempotency-Key: the key was created then, and its " +
+            "secret is not shown again (`/problems/api-key-already-created`, with the key's `id`)",
+        },
         ...errorResponses(400, 413, 415, 422),
       },
     }),
@@ -85,6 +92,8 @@ export function registerApiKeyRoutes(app: Api, deps: ApiDeps): void {
         revokedBy: null,
       };
       await deps.apiKeys.put(record);
+      // the key is shown once: an Idempotency-Key replay gets a 409 naming the key, not the key
+      replayInstead(c, problems.apiKeyAlreadyCreated(id));
       c.header("Location", `/v1/api-keys/${id}`);
       c.header("Cache-Control", "no-store");
       return c.json({ ...view(record), key }, 201);
