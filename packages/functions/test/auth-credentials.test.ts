@@ -35,7 +35,7 @@ async function expect401(res: Response) {
 /** signs with the local issuer's own private key, with claims of the test's choosing */
 async function signWithLocalKey(
   claims: Record<string, unknown>,
-  options: { iss?: string; aud?: string } = {},
+  options: { iss?: string; aud?: string; issuedAt?: number } = {},
 ) {
   const jwk = JSON.parse(
     await readFile(path.join(sys.config.dataDir, "auth", "issuer-key.jwk.json"), "utf8"),
@@ -46,8 +46,8 @@ async function signWithLocalKey(
     .setIssuer(options.iss ?? "jobledger-local")
     .setAudience(options.aud ?? "jobledger")
     .setSubject("tester")
-    .setIssuedAt(now)
-    .setExpirationTime(now + 600)
+    .setIssuedAt(options.issuedAt ?? now)
+    .setExpirationTime((options.issuedAt ?? now) + 600)
     .sign(await importJWK(jwk, "ES256"));
 }
 
@@ -99,6 +99,20 @@ describe("tokens", () => {
     });
     const problem = await expect401(await sys.http("/v1/jobs", bearer(expired)));
     expect(problem.detail).toMatch(/expired/);
+  });
+
+  it("refuses a token issued in the future beyond the clock tolerance (30 s), accepts one within it", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const ahead of [365 * 86_400, 3600, 120]) {
+      const problem = await expect401(
+        await sys.http("/v1/jobs", bearer(await signWithLocalKey({}, { issuedAt: now + ahead }))),
+      );
+      expect(problem.detail).toMatch(/issued in the future/);
+    }
+    // a few seconds of skew between the issuer's clock and ours is tolerated
+    expect(
+      (await sys.http("/v1/jobs", bearer(await signWithLocalKey({}, { issuedAt: now + 5 })))).status,
+    ).toBe(200);
   });
 
   it("refuses a token for another audience or from another issuer", async () => {

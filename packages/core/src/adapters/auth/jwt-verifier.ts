@@ -1,7 +1,7 @@
 /**
  * Verifies user JWTs with jose: signature against a JWKS (remote, e.g. a Cognito user pool,
  * with key rotation handled by jose's cache; or a local key set), issuer, audience, expiry
- * with a clock tolerance. Tenant and role come from claims: `custom:tenant` or `tenant`,
+ * with a clock tolerance, and no `iat` in the future beyond it. Tenant and role come from claims: `custom:tenant` or `tenant`,
  * `custom:role` or `role`.
  */
 import {
@@ -55,6 +55,13 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         );
       }
       throw error;
+    }
+    // jose checks `iat` against the clock only together with maxTokenAge (which would also
+    // make `iat` required and cap every token's age): a token issued beyond the tolerance in
+    // the future was minted by a wrong clock or to outlive its expiry checks; refuse it
+    const now = Math.floor(Date.now() / 1000);
+    if (typeof payload.iat === "number" && payload.iat > now + options.clockToleranceSeconds) {
+      throw new AuthenticationError("the token was issued in the future (iat beyond the clock tolerance)");
     }
     const tenant = claim(payload, "custom:tenant", "tenant") ?? options.defaultTenant ?? undefined;
     const role = claim(payload, "custom:role", "role");
