@@ -46,6 +46,44 @@ describe("BodyCollector", () => {
   });
 });
 
+describe("BodyCollector excerpts are storable text (ADR 0009)", () => {
+  it("turns NUL and bytes that are not UTF-8 into U+FFFD and marks the excerpt", () => {
+    const png = Uint8Array.from([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    ]);
+    const collector = new BodyCollector({ excerptBytes: 100, maxBytes: 1000, keepBody: true });
+    collector.add(png);
+    expect(collector.done()).toEqual({
+      bodyExcerpt: "\uFFFDPNG\r\n\u001a\n\uFFFD\uFFFD\uFFFD\rIHDR",
+      bodyBytes: 16,
+      bodyTruncated: false,
+      bodyExcerptReplaced: true,
+    });
+    // the whole body keeps the exact bytes
+    expect([...(collector.body() ?? [])]).toEqual([...png]);
+  });
+
+  it("never yields NUL or a lone surrogate for any bytes, and marks exactly when it replaced", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat(48), (bytes, excerptBytes) => {
+        const collector = new BodyCollector({ excerptBytes, maxBytes: 64 });
+        collector.add(bytes);
+        const read = collector.done();
+        expect(read.bodyExcerpt.includes("\u0000")).toBe(false);
+        expect(Buffer.from(read.bodyExcerpt, "utf8").toString("utf8")).toBe(read.bodyExcerpt);
+        const prefix = utf8Prefix(bytes, excerptBytes);
+        let faithful = true;
+        try {
+          faithful = !new TextDecoder("utf-8", { fatal: true }).decode(prefix).includes("\u0000");
+        } catch {
+          faithful = false;
+        }
+        expect(read.bodyExcerptReplaced === true).toBe(!faithful);
+      }),
+    );
+  });
+});
+
 describe("BodyCollector with keepBody", () => {
   it("keeps every byte up to the cap, cutting the chunk that crosses it", () => {
     const collector = new BodyCollector({ excerptBytes: 4, maxBytes: 10, keepBody: true });

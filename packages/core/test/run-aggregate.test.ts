@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { AlreadyExists, InvalidTransition, NotFound, ValidationFailed } from "../src/domain/errors.ts";
 import { ATTEMPT_GRACE_MS, evolve, fold, type RunCommand } from "../src/domain/run/aggregate.ts";
+import type { AttemptOutcome } from "../src/domain/run/outcome.ts";
 import {
   at,
   clientError,
@@ -173,6 +174,37 @@ describe("StartAttempt", () => {
 });
 
 describe("RecordOutcome", () => {
+  it("records what came from the target as storable text: NUL and lone surrogates become U+FFFD, the excerpt is marked", () => {
+    const outcome = {
+      ...serverError(502),
+      message: "HTTP 502, then: reset by pe\u0000r",
+      headers: { "x-a\u0000": "v\ud800", "content-type": "image/png" },
+      bodyExcerpt: "\u0000PNG",
+    } as AttemptOutcome;
+    given(queue, start(1))
+      .when(record(1, outcome, 2))
+      .then([
+        {
+          type: "AttemptFailed",
+          data: {
+            attempt: 1,
+            message: "HTTP 502, then: reset by pe\uFFFDr",
+            headers: { "x-a\uFFFD": "v\uFFFD", "content-type": "image/png" },
+            bodyExcerpt: "\uFFFDPNG",
+            bodyExcerptReplaced: true,
+          },
+        },
+        { type: "RetryScheduled", data: { attempt: 2 } },
+      ]);
+    // a storable outcome is recorded as it is, without a mark
+    given(queue, start(1))
+      .when(record(1, ok(200)))
+      .then([
+        { type: "AttemptSucceeded", data: { bodyExcerpt: "ok", headers: { "content-type": "text/plain" } } },
+        { type: "RunSucceeded", data: { attempts: 1 } },
+      ]);
+  });
+
   it("success: AttemptSucceeded with the response facts, then RunSucceeded", () => {
     given(queue, start(1))
       .when(record(1, ok(204)))

@@ -168,6 +168,7 @@ describe.each(databaseKinds)("run queries on %s", (_kind, use) => {
           bodyExcerpt: "body 1",
           bodyBytes: 101,
           bodyTruncated: false,
+          bodyExcerptReplaced: false,
           body: null,
         },
         {
@@ -185,6 +186,7 @@ describe.each(databaseKinds)("run queries on %s", (_kind, use) => {
           bodyExcerpt: null,
           bodyBytes: null,
           bodyTruncated: null,
+          bodyExcerptReplaced: null,
           body: null,
         },
         {
@@ -202,6 +204,7 @@ describe.each(databaseKinds)("run queries on %s", (_kind, use) => {
           bodyExcerpt: "body 3",
           bodyBytes: 103,
           bodyTruncated: false,
+          bodyExcerptReplaced: false,
           body: storedBody,
         },
       ],

@@ -160,6 +160,30 @@ describe("the runner with a body store", () => {
     expect(stored && Buffer.from(stored).equals(cut)).toBe(true);
   });
 
+  it("records a binary body's excerpt as storable text, marked, and stores the exact bytes (ADR 0009)", async () => {
+    // the first bytes of a PNG: NUL bytes and bytes that are not UTF-8
+    const png = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489", "hex");
+    target.script("/png", [{ status: 200, headers: { "content-type": "image/png" }, body: png }]);
+    const job = await onceJob("/png");
+    const store = createLocalObjectStore(path.join(dir, "png"));
+    const outcome = await runOnce(job, h.newRunner({ bodies: createAttemptBodies({ store }) }));
+
+    expect(outcome.type).toBe("AttemptSucceeded");
+    expect(outcome.data.bodyExcerpt).toBe(
+      "\uFFFDPNG\r\n\u001a\n\uFFFD\uFFFD\uFFFD\rIHDR\uFFFD\uFFFD\uFFFD\u0001\uFFFD\uFFFD\uFFFD\u0001\b\u0006\uFFFD\uFFFD\uFFFD\u001f\u0015ĉ",
+    );
+    expect(outcome.data.bodyExcerptReplaced).toBe(true);
+    expect(outcome.data.body?.sha256).toBe(sha256(png));
+    const stored = await store.get(outcome.data.body?.key ?? "");
+    expect(stored && Buffer.from(stored).equals(png)).toBe(true);
+    // the projector applies it (before: "unsupported Unicode escape sequence", retried forever)
+    const run = await h.runQueries.get(job.tenant, job.runId);
+    expect(run?.status).toBe("succeeded");
+    expect(run?.attempts.map((a) => [a.bodyExcerpt, a.bodyExcerptReplaced])).toEqual([
+      [outcome.data.bodyExcerpt, true],
+    ]);
+  });
+
   it("stores nothing for an empty body", async () => {
     target.script("/empty", [{ status: 204 }]);
     const job = await onceJob("/empty");

@@ -16,6 +16,7 @@ import {
   type RunTrigger,
 } from "@jobledger/events";
 import type { TableSpec } from "../adapters/postgres/page-rows.ts";
+import { isStorableText } from "../domain/text/storable-text.ts";
 
 /** The run id of an event on `<tenant>/run/<runId>`; the tenant must be the event's own. */
 export function runIdOf(event: Pick<DecodedEvent, "streamId" | "tenant" | "type">): string {
@@ -78,6 +79,8 @@ export interface AttemptRow {
   body_excerpt: string | null;
   body_bytes: number | null;
   body_truncated: boolean | null;
+  /** the excerpt is not the body's exact text (bytes replaced by U+FFFD, ADR 0009); null: no response yet */
+  body_excerpt_replaced: boolean | null;
   /** the stored whole body's reference (migration 0004), as the event carries it */
   body_object: AttemptBodyRef | null;
 }
@@ -132,6 +135,7 @@ export const RUN_ATTEMPTS_TABLE: TableSpec<AttemptRow> = {
     body_excerpt: "text",
     body_bytes: "integer",
     body_truncated: "boolean",
+    body_excerpt_replaced: "boolean",
     body_object: "jsonb",
   },
 };
@@ -319,6 +323,7 @@ export function foldRun(
           body_excerpt: null,
           body_bytes: null,
           body_truncated: null,
+          body_excerpt_replaced: null,
           body_object: null,
         },
       };
@@ -438,7 +443,13 @@ function responseFacts(
   data: Event<"AttemptSucceeded" | "AttemptFailed">["data"],
 ): Pick<
   AttemptRow,
-  "duration_ms" | "response_headers" | "body_excerpt" | "body_bytes" | "body_truncated" | "body_object"
+  | "duration_ms"
+  | "response_headers"
+  | "body_excerpt"
+  | "body_bytes"
+  | "body_truncated"
+  | "body_excerpt_replaced"
+  | "body_object"
 > {
   return {
     duration_ms: data.durationMs,
@@ -446,6 +457,8 @@ function responseFacts(
     body_excerpt: data.bodyExcerpt,
     body_bytes: data.bodyBytes,
     body_truncated: data.bodyTruncated,
+    // marked by the runner (v3), or an excerpt recorded before the rule that the writer replaces
+    body_excerpt_replaced: data.bodyExcerptReplaced === true || !isStorableText(data.bodyExcerpt),
     body_object: data.body ? data.body : null,
   };
 }

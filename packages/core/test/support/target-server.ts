@@ -20,7 +20,7 @@ export interface SeenRequest {
 
 /** How the target answers one request. */
 export type Reply =
-  | { status: number; headers?: Record<string, string>; body?: string }
+  | { status: number; headers?: Record<string, string>; body?: string | Uint8Array }
   /** never answer; the connection stays open until the client gives up */
   | { hang: true };
 

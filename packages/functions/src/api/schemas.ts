@@ -154,6 +154,14 @@ export const Attempt = z
     bodyExcerpt: z.string().nullable(),
     bodyBytes: z.number().int().nullable(),
     bodyTruncated: z.boolean().nullable(),
+    bodyExcerptReplaced: z
+      .boolean()
+      .nullable()
+      .openapi({
+        description:
+          "true when NUL or bytes that are not UTF-8 were replaced by U+FFFD to make bodyExcerpt text; " +
+          "the stored body (body.href) has the exact bytes. Null before a response arrived",
+      }),
     body: AttemptBody.nullable().openapi({
       description: "the stored whole response body; null when none was stored",
     }),

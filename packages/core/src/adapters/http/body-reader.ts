@@ -1,11 +1,14 @@
 /**
  * Reading a response body within limits: keep the first `excerptBytes` bytes for the
- * excerpt (decoded as UTF-8, cut on a character boundary), count every byte, and stop
+ * excerpt (decoded as UTF-8, cut on a character boundary, made storable text: NUL and bytes
+ * that are not UTF-8 become U+FFFD and the excerpt is marked `bodyExcerptReplaced`; the whole
+ * body keeps the exact bytes, see ADR 0009), count every byte, and stop
  * reading once `maxBytes` have arrived so a huge or endless body cannot hold the runner.
  * With `keepBody`, every byte up to `maxBytes` is kept too (`body()`), for the runner to
  * store the whole body as an object.
  */
 import type { BodyRead } from "../../domain/run/outcome.ts";
+import { decodeStorableUtf8 } from "../../domain/text/storable-text.ts";
 
 /** The longest prefix of `bytes` (at most `limit` bytes) that ends on a UTF-8 character boundary. */
 export function utf8Prefix(bytes: Uint8Array, limit: number): Uint8Array {
@@ -71,10 +74,12 @@ export class BodyCollector {
     const all = Buffer.concat(this.kept, this.keptBytes);
     const excerpt = utf8Prefix(all, this.limits.excerptBytes);
     const bodyBytes = Math.min(this.received, this.limits.maxBytes);
+    const { text, replaced } = decodeStorableUtf8(excerpt);
     return {
-      bodyExcerpt: new TextDecoder("utf-8").decode(excerpt),
+      bodyExcerpt: text,
       bodyBytes,
       bodyTruncated: excerpt.length < this.received,
+      ...(replaced ? { bodyExcerptReplaced: true } : {}),
     };
   }
 }

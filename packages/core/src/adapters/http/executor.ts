@@ -26,6 +26,7 @@ import {
   classifyResponse,
   failureWithoutResponse,
 } from "../../domain/run/outcome.ts";
+import { toStorableText } from "../../domain/text/storable-text.ts";
 import type { Clock } from "../../ports/clock.ts";
 import { BodyCollector } from "./body-reader.ts";
 import { guardedLookup, type ResolveHost, systemResolveHost, TARGET_REFUSED_CODE } from "./guarded-lookup.ts";
@@ -80,7 +81,7 @@ export interface HttpExecutor {
   execute(input: ExecuteInput): Promise<ExecutedAttempt>;
 }
 
-/** Response headers as kept in outcomes: lower-cased, repeated ones joined, no `set-cookie`. */
+/** Response headers as kept in outcomes: lower-cased, repeated ones joined, no `set-cookie`, storable text. */
 export function keptResponseHeaders(
   raw: Record<string, string | string[] | undefined>,
 ): Record<string, string> {
@@ -88,7 +89,8 @@ export function keptResponseHeaders(
   for (const [name, value] of Object.entries(raw)) {
     const lower = name.toLowerCase();
     if (lower === "set-cookie" || value === undefined) continue;
-    kept[lower] = Array.isArray(value) ? value.join(", ") : value;
+    // names and values as storable text (ADR 0009): NUL or a lone surrogate becomes U+FFFD
+    kept[toStorableText(lower)] = toStorableText(Array.isArray(value) ? value.join(", ") : value);
   }
   return kept;
 }

@@ -8,9 +8,15 @@
  * Rows are keyed by column name and hold what `pg` reads: Date for timestamptz, parsed JSON
  * for jsonb, string[] for text[]. A column not named in the spec (added by a later migration)
  * is left as it is by a write (its default on insert).
+ *
+ * Text is written as storable text (ADR 0009): this is the one place rows are serialised, so
+ * a NUL or a lone surrogate that reached an event before the rule (or from anywhere else)
+ * becomes U+FFFD here instead of failing the statement (jsonb refuses `\u0000` and lone
+ * `\udXXX` escapes) and stalling the projector. Key values compared in reads obey the same rule.
  */
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import { toStorableText, toStorableValue } from "../../domain/text/storable-text.ts";
 
 export type ColumnType =
   | "text"
@@ -69,11 +75,14 @@ export async function selectRows<Row>(
     // the live projector's case: a plain WHERE on the key is cheaper than joining an unnest
     const where = keyColumns.map((c, i) => `t.${quote(c)} = $${i + 1}::${typeOf(c)}`).join(" AND ");
     const { rows } = await client.query<Row & pg.QueryResultRow>(
-      prepared(`SELECT ${columns} FROM ${quote(spec.table)} t WHERE ${where} ${lock}`, [...keys[0]!]),
+      prepared(
+        `SELECT ${columns} FROM ${quote(spec.table)} t WHERE ${where} ${lock}`,
+        keys[0]!.map(toStorableText),
+      ),
     );
     return rows;
   }
-  const params = keyColumns.map((_, i) => keys.map((k) => k[i]!));
+  const params = keyColumns.map((_, i) => keys.map((k) => toStorableText(k[i]!)));
   const unnest = keyColumns.map((_, i) => `$${i + 1}::text[]`).join(", ");
   const on = keyColumns.map((c, i) => `t.${quote(c)} = k.c${i}::${typeOf(c)}`).join(" AND ");
   const { rows } = await client.query<Row & pg.QueryResultRow>(
@@ -106,9 +115,18 @@ export async function upsertRows<Row>(
       `INSERT INTO ${quote(spec.table)} (${names})
      SELECT ${select.join(", ")} FROM jsonb_to_recordset($1::jsonb) AS r(${record.join(", ")})
      ON CONFLICT (${spec.key.map(quote).join(", ")}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(", ")}` : "NOTHING"}`,
-      [JSON.stringify(rows)],
+      [storableJson(rows)],
     ),
   );
+}
+
+/** What JSON.stringify escapes for NUL and for a lone surrogate (a `\\u0000` in the text only costs a second pass). */
+const UNSTORABLE_ESCAPE = /\\u0000|\\ud[89a-f]/i;
+
+/** `rows` as JSON that jsonb accepts: storable as they are (the usual case) or made storable. */
+function storableJson(rows: readonly unknown[]): string {
+  const json = JSON.stringify(rows);
+  return UNSTORABLE_ESCAPE.test(json) ? JSON.stringify(toStorableValue(rows)) : json;
 }
 
 /** A Date from a timestamptz as read (Date) or as an event carries it (ISO string). */

@@ -81,6 +81,8 @@ export interface AttemptView {
   bodyExcerpt: string | null;
   bodyBytes: number | null;
   bodyTruncated: boolean | null;
+  /** true when NUL or bytes that are not UTF-8 were replaced by U+FFFD in `bodyExcerpt`; null: no response */
+  bodyExcerptReplaced: boolean | null;
   /** the stored whole body (key, SHA-256, size, content type, truncated); null when none */
   body: AttemptBodyRef | null;
 }
@@ -209,6 +211,7 @@ interface AttemptRow {
   body_excerpt: string | null;
   body_bytes: number | null;
   body_truncated: boolean | null;
+  body_excerpt_replaced: boolean | null;
   body_object: AttemptBodyRef | null;
 }
 
@@ -276,7 +279,8 @@ export function createRunQueries(pool: pg.Pool): RunQueries {
       if (!row) return null;
       const attempts = await pool.query<AttemptRow>(
         `SELECT attempt, started_at, deadline, runner, finished_at, outcome, status_code, error_class, message,
-                duration_ms, response_headers, body_excerpt, body_bytes, body_truncated, body_object
+                duration_ms, response_headers, body_excerpt, body_bytes, body_truncated, body_excerpt_replaced,
+                body_object
          FROM run_attempts WHERE tenant = $1 AND run_id = $2 ORDER BY attempt`,
         [tenant, runId],
       );
@@ -427,6 +431,7 @@ function toAttemptView(row: AttemptRow): AttemptView {
     bodyExcerpt: row.body_excerpt,
     bodyBytes: row.body_bytes,
     bodyTruncated: row.body_truncated,
+    bodyExcerptReplaced: row.body_excerpt_replaced,
     body: row.body_object,
   };
 }

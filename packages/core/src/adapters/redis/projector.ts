@@ -6,6 +6,7 @@
  * the missing versions are read from the event store and applied first.
  */
 import { type DecodedEvent, parseStreamId } from "@jobledger/events";
+import { toStorableValue } from "../../domain/text/storable-text.ts";
 import type { Logger } from "../../logging.ts";
 import type { Clock } from "../../ports/clock.ts";
 import type { EventStore } from "../../ports/event-store.ts";
@@ -42,7 +43,8 @@ export function createRedisProjector(options: RedisProjectorOptions): RedisProje
 
   const evalApply = async (event: DecodedEvent): Promise<{ outcome: ApplyOutcome; applied: number }> => {
     const jobId = await jobIdFor(event);
-    const commands = liveCommands(event, {
+    // what Redis keeps (hashes, the feed served as SSE) is storable text too (ADR 0009)
+    const commands = liveCommands(toStorableValue(event), {
       keys,
       jobId,
       now: clock.now(),

@@ -29,7 +29,12 @@ import {
   ValidationFailed,
   type ValidationIssue,
 } from "../errors.ts";
-import { type AttemptOutcome, type FailedAttempt, failureWithoutResponse } from "./outcome.ts";
+import {
+  type AttemptOutcome,
+  type FailedAttempt,
+  failureWithoutResponse,
+  storableOutcome,
+} from "./outcome.ts";
 import { decideRetry } from "./retry-policy.ts";
 import { parseRunStreamId } from "./run-id.ts";
 
@@ -312,6 +317,7 @@ function outcomeEvent(attempt: number, outcome: AttemptOutcome): RunEvent {
     bodyTruncated: outcome.bodyTruncated,
     // the reference to the stored whole body (the runner stored it before recording)
     ...(outcome.body ? { body: outcome.body } : {}),
+    ...(outcome.bodyExcerptReplaced ? { bodyExcerptReplaced: true } : {}),
   };
   if (outcome.kind === "succeeded")
     return { type: "AttemptSucceeded", data: { ...facts, status: outcome.status } };
@@ -396,13 +402,15 @@ export function decide(
       ) {
         refuse(command.type, run, `attempt ${command.attempt} is not in flight`);
       }
-      const recorded = outcomeEvent(command.attempt, command.outcome);
+      // what came from the target is recorded as storable text (ADR 0009)
+      const outcome = storableOutcome(command.outcome);
+      const recorded = outcomeEvent(command.attempt, outcome);
       // a cancelled run keeps the facts of its last call, and stays cancelled
       if (run.status === "cancelled") return [recorded];
-      if (command.outcome.kind === "succeeded") {
+      if (outcome.kind === "succeeded") {
         return [recorded, { type: "RunSucceeded", data: { attempts: run.attempt } }];
       }
-      return [recorded, afterFailure(run, command.outcome, command.now, command.random)];
+      return [recorded, afterFailure(run, outcome, command.now, command.random)];
     }
     case "TimeOutAttempt": {
       const run = existing(state, context);

@@ -14,6 +14,7 @@
  *   outcome is recorded, and the outcome carries only the reference (`body`).
  */
 import type { AttemptBodyRef } from "@jobledger/events";
+import { isStorableText, toStorableText, toStorableValue } from "../text/storable-text.ts";
 
 /** Why an attempt failed. */
 export type AttemptErrorClass =
@@ -33,12 +34,17 @@ export type AttemptErrorClass =
 
 /** What the executor read of a response body. */
 export interface BodyRead {
-  /** the first bytes of the body decoded as UTF-8, cut on a character boundary */
+  /**
+   * the first bytes of the body decoded as UTF-8, cut on a character boundary, as storable
+   * text (NUL and bytes that are not UTF-8 are U+FFFD; ADR 0009)
+   */
   bodyExcerpt: string;
   /** body bytes received; reading stops at the executor's cap, so this is at most that cap */
   bodyBytes: number;
   /** true when `bodyExcerpt` does not hold the whole body */
   bodyTruncated: boolean;
+  /** true when bytes were replaced to make `bodyExcerpt` storable text (absent: none were) */
+  bodyExcerptReplaced?: boolean;
 }
 
 export const EMPTY_BODY: BodyRead = { bodyExcerpt: "", bodyBytes: 0, bodyTruncated: false };
@@ -71,6 +77,38 @@ export interface FailedAttempt extends BodyRead, StoredBody {
 
 export type AttemptOutcome = SucceededAttempt | FailedAttempt;
 
+/**
+ * The outcome as it may be recorded (ADR 0009): the target's headers, the message (which may
+ * quote them or an error from outside) and the excerpt as storable text, each offending code
+ * unit replaced by U+FFFD; an excerpt changed here is marked `bodyExcerptReplaced`. The
+ * executor already reads bodies this way; this is the rule applied once more where outcomes
+ * become events, whatever executor produced them.
+ */
+export function storableOutcome<O extends AttemptOutcome>(outcome: O): O {
+  const headers = toStorableValue(outcome.headers);
+  const message = outcome.kind === "failed" ? toStorableText(outcome.message) : null;
+  const excerptOk = isStorableText(outcome.bodyExcerpt);
+  const contentType = outcome.body?.contentType ?? null;
+  const contentTypeOk = contentType === null || isStorableText(contentType);
+  if (
+    headers === outcome.headers &&
+    excerptOk &&
+    contentTypeOk &&
+    (outcome.kind !== "failed" || message === outcome.message)
+  ) {
+    return outcome;
+  }
+  return {
+    ...outcome,
+    headers,
+    ...(message === null ? {} : { message }),
+    ...(excerptOk ? {} : { bodyExcerpt: toStorableText(outcome.bodyExcerpt), bodyExcerptReplaced: true }),
+    ...(contentTypeOk || !outcome.body
+      ? {}
+      : { body: { ...outcome.body, contentType: toStorableText(contentType!) } }),
+  };
+}
+
 /** The error class of an HTTP status (null for 2xx, which is success). */
 export function classifyStatus(status: number): AttemptErrorClass | null {
   if (!Number.isInteger(status) || status < 200 || status > 599) return "invalid-response";
@@ -92,7 +130,12 @@ export interface ResponseFacts extends BodyRead {
 /** The outcome of an attempt that received a response. */
 export function classifyResponse(response: ResponseFacts): AttemptOutcome {
   const { status, durationMs, headers, bodyExcerpt, bodyBytes, bodyTruncated, now } = response;
-  const body = { bodyExcerpt, bodyBytes, bodyTruncated };
+  const body = {
+    bodyExcerpt,
+    bodyBytes,
+    bodyTruncated,
+    ...(response.bodyExcerptReplaced ? { bodyExcerptReplaced: true } : {}),
+  };
   const errorClass = classifyStatus(status);
   if (errorClass === null) return { kind: "succeeded", status, durationMs, headers, ...body };
   return {

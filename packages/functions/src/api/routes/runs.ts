@@ -394,6 +394,7 @@ function runDetail(row: RunRow): z.infer<typeof Run> {
       bodyExcerpt: a.bodyExcerpt,
       bodyBytes: a.bodyBytes,
       bodyTruncated: a.bodyTruncated,
+      bodyExcerptReplaced: a.bodyExcerptReplaced,
       body: a.body
         ? {
             bytes: a.body.bytes,
