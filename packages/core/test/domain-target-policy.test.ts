@@ -44,6 +44,25 @@ const refused: [string, RegExp][] = [
   ["http://[::127.0.0.1]/", /IPv4-compatible .*loopback/],
   ["http://[64:ff9b::192.168.0.1]/", /NAT64 .*private/],
   ["http://[2002:7f00:1::1]/", /6to4 .*loopback/],
+  // special-purpose ranges a hand-kept list missed (issue 16, item 8), from ipaddr.js's table
+  ["http://198.18.0.1/", /reserved .*benchmarking/], // 198.18.0.0/15, RFC 2544
+  ["http://198.19.255.255/", /reserved/],
+  ["http://192.0.0.192/", /reserved .*IETF protocol assignments/], // 192.0.0.0/24
+  ["http://192.0.0.8/", /reserved/],
+  ["http://192.0.2.10/", /reserved/], // TEST-NET-1
+  ["http://203.0.113.7/", /reserved/], // TEST-NET-3
+  ["http://192.88.99.1/", /reserved/], // 6to4 relay anycast
+  ["http://[::ffff:198.18.0.1]/", /IPv4-mapped IPv6 form of a reserved .*\(198\.18\.0\.1\)/],
+  ["http://[::ffff:c000:c0]/", /IPv4-mapped .*reserved .*\(192\.0\.0\.192\)/],
+  ["http://[64:ff9b::c612:1]/", /NAT64 .*reserved .*198\.18\.0\.1/],
+  ["http://[2002:c612:1::1]/", /6to4 .*reserved .*198\.18\.0\.1/],
+  ["http://[2002:c000:c0::1]/", /6to4 .*reserved .*192\.0\.0\.192/],
+  ["http://[2001:2::1]/", /benchmarking/], // the IPv6 benchmarking range, RFC 5180
+  ["http://[2001:db8::1]/", /reserved/], // documentation
+  ["http://[2001::1]/", /Teredo/],
+  ["http://[100::1]/", /discard-only/],
+  ["http://[fec0::1]/", /site-local/],
+  ["http://[64:ff9b:1::1]/", /NAT64/], // local-use NAT64 prefix, RFC 8215
   ["http://localhost/", /loopback name/],
   ["http://LOCALHOST:3000/", /loopback name/],
   ["http://localhost./", /loopback name/],
@@ -66,6 +85,11 @@ const allowed = [
   "http://[::ffff:8.8.8.8]/",
   "http://[64:ff9b::8.8.8.8]/",
   "http://[2002:0808:0808::1]/",
+  "http://198.17.255.255/", // just below 198.18.0.0/15
+  "http://198.20.0.1/", // just above
+  "http://192.0.1.1/", // beside 192.0.0.0/24
+  "http://[2001:4860::1]/", // just above 2001::/23 (protocol assignments)
+  "http://[2a00:1450:4001::1]/",
   "http://localhost.example.com/",
   "http://internal.example.com/",
   "http://myinternal/",
@@ -111,6 +135,11 @@ describe("the allow-list", () => {
     [["*.corp.internal:443"], "https://db.corp.internal/", true],
     [["*.corp.internal:443"], "http://db.corp.internal/", false],
     [["169.254.169.254/32", "localhost"], "http://169.254.169.254/", true],
+    [["198.18.0.0/15"], "http://198.19.1.2/", true], // a lab network on benchmarking addresses
+    [["198.18.0.0/15"], "http://[::ffff:198.18.0.1]/", true],
+    [["198.18.0.0/15"], "http://192.0.0.192/", false],
+    [["192.0.0.192/32"], "http://192.0.0.192/", true],
+    [["2001:2::/48"], "http://[2001:2::5]/", true],
   ];
   it.each(cases)("%j with %s → allowed %s", (entries, url, ok) => {
     const reason = check(url, entries);
@@ -145,6 +174,12 @@ describe("checkResolvedAddress (for the runner at connect time)", () => {
     );
     expect(checkResolvedAddress(url, "::ffff:10.0.0.1", EMPTY_ALLOW_LIST)).toMatch(/IPv4-mapped .*private/);
     expect(checkResolvedAddress(url, "fe80::1%eth0", EMPTY_ALLOW_LIST)).toMatch(/link-local/);
+    expect(checkResolvedAddress(url, "198.18.0.1", EMPTY_ALLOW_LIST)).toMatch(
+      /resolves to 198\.18\.0\.1, a reserved/,
+    );
+    expect(checkResolvedAddress(url, "192.0.0.192", EMPTY_ALLOW_LIST)).toMatch(/resolves to 192\.0\.0\.192/);
+    expect(checkResolvedAddress(url, "2001:2::1", EMPTY_ALLOW_LIST)).toMatch(/benchmarking/);
+    expect(checkResolvedAddress(url, "198.18.0.1", parseTargetAllowList(["198.18.0.0/15"]))).toBeNull();
   });
   it("lets public addresses through, and forbidden ones the allow-list names", () => {
     expect(checkResolvedAddress(url, "93.184.216.34", EMPTY_ALLOW_LIST)).toBeNull();

@@ -1,61 +1,79 @@
 /**
- * Target safety (SSRF): which hosts a job may call. Literal IPs in loopback, private,
- * link-local (incl. cloud metadata), unspecified, CGNAT, multicast or reserved ranges, IPv6
- * forms that carry such an IPv4 address, and names like `localhost` or `*.internal` are
- * refused unless an allow-list entry (`host`, `host:port`, `*.suffix` or a CIDR) permits them.
+ * Target safety (SSRF): which hosts a job may call. Literal IPs in any special-purpose range
+ * (loopback, private, link-local incl. cloud metadata, unspecified, CGNAT, multicast,
+ * broadcast, benchmarking `198.18.0.0/15`, IETF protocol assignments `192.0.0.0/24`,
+ * documentation, reserved, … and their IPv6 counterparts), IPv6 forms that carry such an
+ * IPv4 address, and names like `localhost` or `*.internal` are refused unless an allow-list
+ * entry (`host`, `host:port`, `*.suffix` or a CIDR) permits them. Only what `ipaddr.js`
+ * classifies as plain `unicast` may be called: its range table follows the IANA
+ * special-purpose address registries, so a range added there is refused here without a
+ * hand-kept list (issue 16, item 8).
  *
  * `checkTarget` runs when a job is defined (names are not resolved: pure computation);
  * the runner calls `checkResolvedAddress` with the address it is about to connect to, which
  * catches names that resolve to forbidden addresses (DNS rebinding, `127.0.0.1.nip.io`).
  */
 import { BlockList } from "node:net";
+import ipaddr from "ipaddr.js";
 import { bareAddress, embeddedIpv4, ipFamily } from "../net/ip-address.ts";
 
-type Range = readonly [network: string, prefix: number, what: string];
-
-const IPV4_RANGES: readonly Range[] = [
-  ["0.0.0.0", 8, "an unspecified (this-network) address"],
-  ["127.0.0.0", 8, "a loopback address"],
-  ["10.0.0.0", 8, "a private (RFC 1918) address"],
-  ["172.16.0.0", 12, "a private (RFC 1918) address"],
-  ["192.168.0.0", 16, "a private (RFC 1918) address"],
-  ["169.254.0.0", 16, "a link-local address (incl. cloud metadata)"],
-  ["100.64.0.0", 10, "a carrier-grade NAT (RFC 6598) address"],
-  ["224.0.0.0", 4, "a multicast address"],
-  ["240.0.0.0", 4, "a reserved or broadcast address"],
-];
-
-const IPV6_RANGES: readonly Range[] = [
-  ["::", 128, "the unspecified address"],
-  ["::1", 128, "a loopback address"],
-  ["fc00::", 7, "a unique-local (private) address (incl. cloud metadata)"],
-  ["fe80::", 10, "a link-local address"],
-  ["fec0::", 10, "a site-local address"],
-  ["ff00::", 8, "a multicast address"],
-];
-
-function blockListOf(ranges: readonly Range[], family: "ipv4" | "ipv6"): { list: BlockList; what: string }[] {
-  return ranges.map(([network, prefix, what]) => {
-    const list = new BlockList();
-    list.addSubnet(network, prefix, family);
-    return { list, what };
-  });
-}
-const V4 = blockListOf(IPV4_RANGES, "ipv4");
-const V6 = blockListOf(IPV6_RANGES, "ipv6");
+/** How `ipaddr.js`'s range names read in a refusal; unknown (newer) names get a generic one. */
+const RANGE_WORDS: Record<string, string> = {
+  unspecified: "an unspecified (this-network) address",
+  broadcast: "the broadcast address",
+  multicast: "a multicast address",
+  linkLocal: "a link-local address (incl. cloud metadata)",
+  loopback: "a loopback address",
+  carrierGradeNat: "a carrier-grade NAT (RFC 6598) address",
+  private: "a private (RFC 1918) address",
+  reserved: "a reserved address (IETF protocol assignments, benchmarking, documentation or future use)",
+  as112: "an AS112 (DNS sink) address",
+  amt: "an AMT relay address",
+  uniqueLocal: "a unique-local (private) address (incl. cloud metadata)",
+  ipv4Mapped: "an IPv4-mapped address",
+  deprecatedSiteLocal: "a site-local address",
+  discard: "a discard-only address",
+  rfc6145: "an IPv4-translated (RFC 6145) address",
+  rfc6052: "a NAT64 (RFC 6052) address",
+  "6to4": "a 6to4 address",
+  teredo: "a Teredo tunnelling address",
+  benchmarking: "a benchmarking address",
+  as112v6: "an AS112 (DNS sink) address",
+  deprecatedOrchid: "an ORCHID address",
+  orchid2: "an ORCHID address",
+  droneRemoteIdProtocolEntityTags: "a drone remote ID (DRIP) address",
+  segmentRouting: "a segment-routing address",
+};
+const V6_WORDS: Record<string, string> = {
+  unspecified: "the unspecified address",
+  linkLocal: "a link-local address",
+};
 
 /** Why a literal IP address may not be a target by default, or null when it may. */
 export function forbiddenAddressReason(address: string): string | null {
   const ip = bareAddress(address).toLowerCase();
   const family = ipFamily(ip);
-  if (family === 4) return V4.find((r) => r.list.check(ip, "ipv4"))?.what ?? null;
-  if (family !== 6) return null;
-  const embedded = embeddedIpv4(ip);
-  if (embedded) {
-    const inner = forbiddenAddressReason(embedded.ipv4);
-    if (inner) return `the ${embedded.form} IPv6 form of ${inner} (${embedded.ipv4})`;
+  if (family === 0) return null;
+  if (family === 6) {
+    // an IPv6 form that carries an IPv4 address is judged by that address
+    const embedded = embeddedIpv4(ip);
+    if (embedded) {
+      const inner = forbiddenAddressReason(embedded.ipv4);
+      return inner ? `the ${embedded.form} IPv6 form of ${inner} (${embedded.ipv4})` : null;
+    }
   }
-  return V6.find((r) => r.list.check(ip, "ipv6"))?.what ?? null;
+  let range: string;
+  try {
+    range = ipaddr.parse(ip).range();
+  } catch {
+    return "an address that could not be classified"; // valid for node:net, not for ipaddr.js
+  }
+  if (range === "unicast") return null;
+  return (
+    (family === 6 ? V6_WORDS[range] : undefined) ??
+    RANGE_WORDS[range] ??
+    `a special-purpose (${range}) address`
+  );
 }
 
 /** Why a host name may not be a target by default, or null when it may (names are not resolved). */
