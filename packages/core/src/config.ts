@@ -143,7 +143,10 @@ export interface NotificationsConfig {
   smtpUrl: string | undefined;
   /** EventBridge bus for integration events; unset = not published (always unset locally) */
   eventBus: string | undefined;
-  /** base URL of the console, for links in notifications */
+  /**
+   * base URL of the console, for links in notifications (JOBLEDGER_CONSOLE_URL; locally the
+   * console the local runtime serves, http://localhost:<CONSOLE_PORT>; else the API's URL)
+   */
   consoleUrl: string;
   /** VAPID keys (base64url); the local runtime generates them under dataDir when unset */
   vapidPublicKey: string | undefined;
@@ -155,7 +158,12 @@ export interface NotificationsConfig {
   smtpSinkPort: number;
 }
 
-/** Reads the notifications section from the environment. */
+/** The port of the console the local runtime serves (CONSOLE_PORT; 3001, or any free one when PORT is 0). */
+export function localConsolePort(env: Record<string, string | undefined>): number {
+  return intFrom(env, "CONSOLE_PORT", env.PORT === "0" ? 0 : 3001, 0, 65535);
+}
+
+/** Reads the notifications section from the environment; `publicUrl` is the links' fallback. */
 export function loadNotificationsConfig(
   env: Record<string, string | undefined>,
   publicUrl: string,
@@ -178,6 +186,17 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * Where notification links point without JOBLEDGER_CONSOLE_URL: locally the console the
+ * local runtime serves (the API answers 404 to `/runs/<id>`), unless it is off or its port is
+ * only known once it runs (CONSOLE_PORT=0); otherwise the API's public URL.
+ */
+function linkBase(env: Env, stage: string, host: string, port: number): string {
+  const consolePort = stage === "local" && env.JOBLEDGER_CONSOLE !== "off" ? localConsolePort(env) : 0;
+  if (consolePort !== 0) return `http://localhost:${consolePort}`;
+  return env.JOBLEDGER_PUBLIC_URL ?? `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
+}
 
 function intFrom(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -255,10 +274,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       publicUrl: env.JOBLEDGER_PUBLIC_URL ?? `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`,
     },
     targets: { allowList: listFrom(env, "JOBLEDGER_TARGET_ALLOWLIST") },
-    notifications: loadNotificationsConfig(
-      env,
-      env.JOBLEDGER_PUBLIC_URL ?? `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`,
-    ),
+    notifications: loadNotificationsConfig(env, linkBase(env, stage, host, port)),
     idempotency: { ttlSeconds: intFrom(env, "JOBLEDGER_IDEMPOTENCY_TTL", 24 * 3600, 60, 30 * 24 * 3600) },
     signing: { masterKey: env.JOBLEDGER_SIGNING_MASTER_KEY || undefined },
     scheduler: {

@@ -1,6 +1,6 @@
 /** `npm start`: runs the local system until Ctrl-C and says where to open it. */
 import { FolderLocked } from "@jobledger/core/adapters/postgres/folder-lock";
-import { ConfigError } from "@jobledger/core/config";
+import { ConfigError, localConsolePort } from "@jobledger/core/config";
 import { createLogger } from "@jobledger/core/logging";
 import { startConsole } from "@jobledger/web";
 import { startLocalSystem } from "./system.ts";
@@ -62,7 +62,7 @@ try {
         apiUrl: url,
         apiToken: system.devToken,
         dataDir: config.dataDir,
-        port: Number(process.env.CONSOLE_PORT ?? (process.env.PORT === "0" ? 0 : 3001)),
+        port: localConsolePort(process.env),
         log: (line) => process.stdout.write(`${line}\n`),
       });
       process.stdout.write(`Console: ${web.url}\n`);
