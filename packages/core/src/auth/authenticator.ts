@@ -1,8 +1,12 @@
 /**
  * Turns the credentials of a request into a Principal: a bearer JWT (users) or an API key
  * (services, as `Authorization: Bearer jl_...` or `X-API-Key`). Throws AuthenticationError
- * for anything missing, malformed, forged, expired or revoked.
+ * for anything missing, malformed, forged, expired or revoked, and for a credential whose
+ * claims cannot be stored (a subject or tenant holding NUL or a lone surrogate, ADR 0009):
+ * they become the actor and tenant of events.
  */
+
+import { isStorableText } from "../domain/text/storable-text.ts";
 import { type ApiKeyStore, apiKeyId, apiKeyMatches, looksLikeApiKey } from "./api-keys.ts";
 import { AuthenticationError, type Principal } from "./principal.ts";
 
@@ -35,7 +39,23 @@ export function createAuthenticator(deps: { verifyJwt: JwtVerifier; apiKeys: Api
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       if (!match?.[1]) throw new AuthenticationError("the Authorization header must be `Bearer <token>`");
       const token = match[1];
-      return looksLikeApiKey(token) ? byApiKey(token) : deps.verifyJwt(token);
+      return looksLikeApiKey(token) ? byApiKey(token) : storableClaims(await deps.verifyJwt(token));
     },
   };
+}
+
+/** The principal of a verified token, unless a claim it carries cannot be stored. */
+function storableClaims(principal: Principal): Principal {
+  for (const [claim, value] of [
+    ["sub", principal.subject],
+    ["tenant", principal.tenant],
+    ["role", principal.role],
+  ] as const) {
+    if (typeof value !== "string" || !isStorableText(value)) {
+      throw new AuthenticationError(
+        `the token's ${claim} claim cannot be stored: it must be well-formed Unicode without NUL`,
+      );
+    }
+  }
+  return principal;
 }

@@ -20,6 +20,7 @@ import { registerNotificationRoutes } from "./routes/notifications.ts";
 import { registerRunRoutes } from "./routes/runs.ts";
 import { registerScheduleRoutes } from "./routes/schedules.ts";
 import { registerSystemRoutes } from "./routes/system.ts";
+import { storableInput } from "./storable-input.ts";
 import { validationHook } from "./validation.ts";
 
 export type Api = OpenAPIHono<ApiEnv>;
@@ -41,6 +42,8 @@ export function createApi(deps: ApiDeps): Api {
   app.use("/v1/*", resolvePrincipal(deps));
   app.use("/v1/*", rateLimit(deps.config.auth.rateLimitPerMinute, deps.clock));
   app.use("/v1/*", ...jsonBodies(deps.config.api.maxBodyBytes));
+  // text that cannot be stored (NUL, lone surrogates) is refused here for every route (ADR 0009)
+  app.use("/v1/*", storableInput());
   app.use("/v1/*", idempotencyKeys(deps.idempotency, deps.clock));
 
   registerSystemRoutes(app, deps);

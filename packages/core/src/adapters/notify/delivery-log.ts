@@ -6,6 +6,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { DeliveryLog, DeliveryRecord } from "../../notifications/ports.ts";
 import { deliveryEntity } from "./notify-table.ts";
+import { checkPageCursor } from "./page-cursor.ts";
 
 export function createDynamoDeliveryLog(options: {
   doc: DynamoDBDocumentClient;
@@ -26,7 +27,9 @@ export function createDynamoDeliveryLog(options: {
         .go();
     },
     async list(tenant, { cursor = null, limit = 50 } = {}) {
-      const page = await entity.query.primary({ tenant }).go({ cursor, limit, order: "desc" });
+      const query = entity.query.primary({ tenant });
+      checkPageCursor(query.params(), cursor);
+      const page = await query.go({ cursor, limit, order: "desc" });
       return {
         items: page.data.map(
           (d): DeliveryRecord => ({

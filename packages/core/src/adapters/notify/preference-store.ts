@@ -5,6 +5,7 @@ import type { JobOutcomeStore, PreferenceStore } from "../../notifications/ports
 import type { NotificationPreference, PreferenceInput } from "../../notifications/preferences.ts";
 import type { Clock } from "../../ports/clock.ts";
 import { jobOutcomeEntity, preferenceEntity } from "./notify-table.ts";
+import { checkPageCursor } from "./page-cursor.ts";
 
 interface StoredPreference {
   tenant: string;
@@ -87,7 +88,9 @@ export function createDynamoPreferenceStore(options: {
       return data !== null && data !== undefined;
     },
     async list(tenant, { cursor = null, limit = 50 } = {}) {
-      const page = await entity.query.primary({ tenant }).go({ cursor, limit });
+      const query = entity.query.primary({ tenant });
+      checkPageCursor(query.params(), cursor);
+      const page = await query.go({ cursor, limit });
       return { items: page.data.map(fromItem), cursor: page.cursor };
     },
   };

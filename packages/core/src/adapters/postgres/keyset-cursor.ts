@@ -5,6 +5,7 @@
  * SQL fragments that select and compare that position, and the page-size check.
  */
 import { z } from "zod";
+import { isStorableText } from "../../domain/text/storable-text.ts";
 
 /** Thrown for a cursor these queries did not produce. */
 export class InvalidCursor extends Error {
@@ -76,9 +77,22 @@ export function pageOf<Row, Item>(
 }
 
 const cursorSchema = z.object({
-  c: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/),
-  i: z.string().min(1),
+  c: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?Z$/),
+  // an id is compared as a text parameter: it must be storable text (ADR 0009)
+  i: z.string().min(1).max(200).refine(isStorableText),
 });
+
+/** A calendar date Postgres reads as a timestamptz: year 1 or later, a day the month has. */
+function isTimestamp(at: string): boolean {
+  const time = Date.parse(at);
+  return (
+    !Number.isNaN(time) &&
+    at.slice(0, 4) !== "0000" &&
+    new Date(time).toISOString().slice(0, 10) === at.slice(0, 10)
+  );
+}
 
 export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(JSON.stringify({ c: position.at, i: position.id }), "utf8").toString("base64url");
@@ -93,7 +107,7 @@ export function decodeCursor(cursor: string): KeysetPosition {
     throw new InvalidCursor("not a cursor of this list");
   }
   const parsed = cursorSchema.safeParse(value);
-  if (!parsed.success || Number.isNaN(Date.parse(parsed.data.c))) {
+  if (!parsed.success || !isTimestamp(parsed.data.c)) {
     throw new InvalidCursor("not a cursor of this list");
   }
   return { at: parsed.data.c, id: parsed.data.i };
