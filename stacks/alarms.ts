@@ -1,8 +1,8 @@
 /// <reference path="../.sst/platform/config.d.ts" />
 /**
  * CloudWatch alarms on what tells an operator the system is falling behind or losing work:
- * each stream consumer's iterator age (records waiting), each function's errors, and each
- * on-failure queue's depth (records given up on), the API's 5xx rate, the schedule lag
+ * each stream consumer's iterator age (records waiting), records it parked (poison pills),
+ * each function's errors, and each on-failure queue's depth (records given up on), the API's 5xx rate, the schedule lag
  * (fire time to RunQueued) and runs dead-lettered (both from the EMF metrics the functions
  * print: namespace `Jobledger`, dimension `service=jobledger`; see docs/observability.md).
  * They notify an encrypted SNS topic, to which an e-mail address can be subscribed
@@ -31,14 +31,26 @@ export function alarms(settings: StackSettings, fns: FunctionResources) {
   const actions = { alarmActions: [topic.arn], okActions: [topic.arn], treatMissingData: "notBreaching" };
 
   const created: aws.cloudwatch.MetricAlarm[] = [];
-  for (const [name, consumer] of [
-    ["PostgresProjector", fns.postgresProjector],
-    ["Runner", fns.runner],
-    ["RedisProjector", fns.redisProjector],
-    ["Notifier", fns.notifier],
-    ["LakeProjector", fns.lakeProjector],
+  for (const [name, consumer, codeName] of [
+    ["PostgresProjector", fns.postgresProjector, "postgres-projector"],
+    ["Runner", fns.runner, "runner"],
+    ["RedisProjector", fns.redisProjector, "redis-projector"],
+    ["Notifier", fns.notifier, "notifier"],
+    ["LakeProjector", fns.lakeProjector, "lake-projector"],
   ] as const) {
     created.push(
+      new aws.cloudwatch.MetricAlarm(`${name}ParkedRecordsAlarm`, {
+        alarmDescription: `${name} parked change records it could not handle: their streams wait (GET /v1/system/parked, docs/runbook.md)`,
+        namespace: METRICS_NAMESPACE,
+        metricName: "jobledger_records_parked_total",
+        dimensions: { service: METRICS_SERVICE, consumer: codeName },
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        ...actions,
+      }),
       new aws.cloudwatch.MetricAlarm(`${name}IteratorAgeAlarm`, {
         alarmDescription: `${name} is behind the event stream: its oldest unprocessed record is older than ${settings.iteratorAgeAlarmMs / 1000} s`,
         namespace: "AWS/Lambda",

@@ -3,10 +3,11 @@
  * The event store table (one item per commit, docs/adr/0001), the Kinesis stream it feeds
  * natively (Kinesis Data Streams for DynamoDB, docs/adr/0002), and the other DynamoDB tables
  * the functions use: idempotency keys, the shared per-host rate limits, API keys (hashes only)
- * and the notifier's table (preferences, job outcomes, delivery log). Every table and the
+ * the notifier's table (preferences, job outcomes, delivery log) and the records consumers
+ * parked (poison pills, docs/runbook.md). Every table and the
  * stream are encrypted with KMS keys; the key schemas match the ones the code creates locally
  * (`eventStoreTableSchema`, `hostRateLimitTableDefinition`, `ensureApiKeyTable`,
- * `ensureNotificationsTable`), which the stack tests check.
+ * `ensureNotificationsTable`, `ensureParkedRecordsTable`), which the stack tests check.
  */
 import type { StackSettings } from "./settings.ts";
 
@@ -88,7 +89,23 @@ export function eventStore(settings: StackSettings) {
     transform: { table: kmsEncrypted },
   });
 
-  return { stream, table, streamingDestination, idempotency, hostRateLimits, apiKeys, notifications };
+  // records the consumers parked: `pk` = consumer, `sk` = stream id (`ensureParkedRecordsTable`)
+  const parkedRecords = new sst.aws.Dynamo("ParkedRecords", {
+    fields: { pk: "string", sk: "string" },
+    primaryIndex: { hashKey: "pk", rangeKey: "sk" },
+    transform: { table: kmsEncrypted },
+  });
+
+  return {
+    stream,
+    table,
+    streamingDestination,
+    idempotency,
+    hostRateLimits,
+    apiKeys,
+    notifications,
+    parkedRecords,
+  };
 }
 
 export type EventStoreResources = ReturnType<typeof eventStore>;

@@ -58,6 +58,7 @@ export function functions({ settings, store, net, signingMasterKey, users, chann
     JOBLEDGER_HOST_RATE_LIMIT_TABLE: store.hostRateLimits.name,
     JOBLEDGER_API_KEYS_TABLE: store.apiKeys.name,
     JOBLEDGER_NOTIFICATIONS_TABLE: store.notifications.name,
+    JOBLEDGER_PARKED_RECORDS_TABLE: store.parkedRecords.name,
     JOBLEDGER_STREAM_NAME: store.stream.name,
     // only the API and the Redis projector use Redis (set below); the others skip connecting
     REDIS_URL: "off",
@@ -80,6 +81,9 @@ export function functions({ settings, store, net, signingMasterKey, users, chann
     apiKeysTable: store.apiKeys.arn,
     apiKeysTenantIndex: $interpolate`${store.apiKeys.arn}/index/byTenant`,
     notificationsTable: store.notifications.arn,
+    parkedRecordsTable: store.parkedRecords.arn,
+    // only the API invokes consumers (set when it is created, after them)
+    consumerFunctions: [] as $util.Input<string>[],
     emailIdentity: channels.emailIdentity.arn,
     eventBus: channels.eventBus.arn,
     lakeBucket: analytics.bucket.arn,
@@ -106,6 +110,7 @@ export function functions({ settings, store, net, signingMasterKey, users, chann
       install?: string[];
     },
     extraPermissions: PermissionStatement<$util.Input<string>>[] = [],
+    roleTargets = targets,
   ) =>
     new sst.aws.Function(name, {
       handler: handlers[role],
@@ -115,7 +120,7 @@ export function functions({ settings, store, net, signingMasterKey, users, chann
       memory: `${options.memoryMb} MB`,
       vpc: net.vpc,
       environment: { ...environment, ...options.extraEnvironment },
-      permissions: [...functionPermissions(role, targets), ...extraPermissions],
+      permissions: [...functionPermissions(role, roleTargets), ...extraPermissions],
       copyFiles: [{ from: MIGRATIONS_SOURCE, to: migrationsTarget(handlers[role]) }],
       nodejs: {
         // pg's optional native binding is never used
@@ -124,29 +129,6 @@ export function functions({ settings, store, net, signingMasterKey, users, chann
       },
       logging: { retention: settings.logRetention, format: "json" },
     });
-
-  // the API: an HTTP API whose default route is the Hono app
-  const httpApi = new sst.aws.ApiGatewayV2("Api");
-  const api = fn("ApiFunction", "api", {
-    timeoutSeconds: 29,
-    memoryMb: 1024,
-    extraEnvironment: {
-      JOBLEDGER_PUBLIC_URL: httpApi.url,
-      ...redis,
-      // people: ID tokens of the Cognito user pool (services use API keys)
-      JOBLEDGER_JWKS_URL: users.jwksUrl,
-      JOBLEDGER_JWT_ISSUER: users.issuer,
-      JOBLEDGER_JWT_AUDIENCE: users.audience,
-      ...(settings.consoleOrigin ? { JOBLEDGER_CONSOLE_ORIGIN: settings.consoleOrigin } : {}),
-      // analytics: Athena over the lake's Glue tables (DuckDB is the local engine)
-      JOBLEDGER_ANALYTICS_ENGINE: "athena",
-      JOBLEDGER_ATHENA_DATABASE: analytics.database.name,
-      JOBLEDGER_ATHENA_WORKGROUP: analytics.workgroup.name,
-      // attempts' stored response bodies (GET /v1/runs/{id}/attempts/{n}/body)
-      JOBLEDGER_LAKE_BUCKET: analytics.bucket.name,
-    },
-  });
-  httpApi.route("$default", api.arn);
 
   // the stream's consumers, each with its own on-failure queue
   const consumer = (
@@ -213,6 +195,48 @@ export function functions({ settings, store, net, signingMasterKey, users, chann
     { JOBLEDGER_LAKE_BUCKET: analytics.bucket.name },
     ["parquet-wasm"],
   );
+
+  // by the names the code gives them (wiring.ts)
+  const consumers = [
+    ["postgres-projector", postgresProjector],
+    ["runner", runner],
+    ["redis-projector", redisProjector],
+    ["notifier", notifier],
+    ["lake-projector", lakeProjector],
+  ] as const;
+
+  // the API: an HTTP API whose default route is the Hono app
+  const httpApi = new sst.aws.ApiGatewayV2("Api");
+  const api = fn(
+    "ApiFunction",
+    "api",
+    {
+      timeoutSeconds: 29,
+      memoryMb: 1024,
+      extraEnvironment: {
+        JOBLEDGER_PUBLIC_URL: httpApi.url,
+        ...redis,
+        // people: ID tokens of the Cognito user pool (services use API keys)
+        JOBLEDGER_JWKS_URL: users.jwksUrl,
+        JOBLEDGER_JWT_ISSUER: users.issuer,
+        JOBLEDGER_JWT_AUDIENCE: users.audience,
+        ...(settings.consoleOrigin ? { JOBLEDGER_CONSOLE_ORIGIN: settings.consoleOrigin } : {}),
+        // analytics: Athena over the lake's Glue tables (DuckDB is the local engine)
+        JOBLEDGER_ANALYTICS_ENGINE: "athena",
+        JOBLEDGER_ATHENA_DATABASE: analytics.database.name,
+        JOBLEDGER_ATHENA_WORKGROUP: analytics.workgroup.name,
+        // attempts' stored response bodies (GET /v1/runs/{id}/attempts/{n}/body)
+        JOBLEDGER_LAKE_BUCKET: analytics.bucket.name,
+        // a parked record is retried by its consumer's own function
+        JOBLEDGER_CONSUMER_FUNCTIONS: $jsonStringify(
+          Object.fromEntries(consumers.map(([name, c]) => [name, c.function.name])),
+        ),
+      },
+    },
+    [],
+    { ...targets, consumerFunctions: consumers.map(([, c]) => c.function.arn) },
+  );
+  httpApi.route("$default", api.arn);
 
   return {
     httpApi,

@@ -26,6 +26,10 @@ export interface PermissionTargets<R> {
   apiKeysTenantIndex: R;
   /** notification preferences, job outcomes and the delivery log (`pk`/`sk`, ElectroDB) */
   notificationsTable: R;
+  /** change records the consumers parked (`pk` = consumer, `sk` = stream id) */
+  parkedRecordsTable: R;
+  /** the consumers' functions, which the API invokes to retry their parked records */
+  consumerFunctions: R[];
   /** the SES identity notification e-mails are sent as */
   emailIdentity: R;
   /** the EventBridge bus of integration events */
@@ -66,6 +70,18 @@ export const kinesisConsumerActions = [
 /** append a commit (conditional PutItem) and read streams and tenants' commits */
 const appendAndRead = ["dynamodb:PutItem", "dynamodb:Query"];
 
+/** what every consumer does with its parked records: park, hold back, list, retry, release */
+const parking = <R>(t: PermissionTargets<R>): PermissionStatement<R> => ({
+  actions: [
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+  ],
+  resources: [t.parkedRecordsTable],
+});
+
 export function functionPermissions<R>(
   role: FunctionRole,
   t: PermissionTargets<R>,
@@ -74,6 +90,11 @@ export function functionPermissions<R>(
     case "api":
       return [
         { actions: appendAndRead, resources: [t.eventsTable, t.eventsTableIndexes] },
+        // a tenant's commits are listed from `byTenant` and read from the table itself
+        { actions: ["dynamodb:BatchGetItem"], resources: [t.eventsTable] },
+        // parked records: listed here, retried by invoking the consumer's own function
+        { actions: ["dynamodb:Query"], resources: [t.parkedRecordsTable] },
+        { actions: ["lambda:InvokeFunction"], resources: t.consumerFunctions },
         // the readiness checks
         { actions: ["dynamodb:DescribeTable"], resources: [t.eventsTable] },
         { actions: ["kinesis:DescribeStreamSummary"], resources: [t.stream] },
@@ -115,6 +136,7 @@ export function functionPermissions<R>(
       // fills gaps by reading the event store; writes only to Postgres
       return [
         { actions: ["dynamodb:Query"], resources: [t.eventsTable] },
+        parking(t),
         { actions: kinesisConsumerActions, resources: [t.stream] },
       ];
     case "runner":
@@ -123,6 +145,7 @@ export function functionPermissions<R>(
         { actions: ["dynamodb:UpdateItem"], resources: [t.hostRateLimitTable] },
         // stores whole response bodies (under bodies/ only); the API reads them back
         { actions: ["s3:PutObject"], resources: [t.lakeBodies] },
+        parking(t),
         { actions: kinesisConsumerActions, resources: [t.stream] },
       ];
     case "schedulerTick":
@@ -131,6 +154,7 @@ export function functionPermissions<R>(
       // fills gaps by reading the event store; writes only to Redis
       return [
         { actions: ["dynamodb:Query"], resources: [t.eventsTable] },
+        parking(t),
         { actions: kinesisConsumerActions, resources: [t.stream] },
       ];
     case "lakeProjector":
@@ -138,6 +162,7 @@ export function functionPermissions<R>(
         // reads a finished run's stream for its row; writes Parquet objects, reads nothing back
         { actions: ["dynamodb:Query"], resources: [t.eventsTable] },
         { actions: ["s3:PutObject"], resources: [t.lakeObjects] },
+        parking(t),
         { actions: kinesisConsumerActions, resources: [t.stream] },
       ];
     case "notifier":
@@ -151,6 +176,7 @@ export function functionPermissions<R>(
         },
         { actions: ["ses:SendEmail"], resources: [t.emailIdentity] },
         { actions: ["events:PutEvents"], resources: [t.eventBus] },
+        parking(t),
         { actions: kinesisConsumerActions, resources: [t.stream] },
       ];
   }

@@ -14,9 +14,13 @@ export interface ConsumerSettings {
   parallelizationFactor: number;
   /** how long Lambda gathers records before invoking, in seconds (0 to 300) */
   maximumBatchingWindowInSeconds: number;
-  /** retries of a failing batch before its records go to the on-failure destination */
+  /**
+   * retries of a failing batch before its records go to the on-failure destination; -1 =
+   * until the record is too old. The handler parks poison records itself, so a batch fails
+   * only while something it depends on is down: retrying keeps each stream's order.
+   */
   maximumRetryAttempts: number;
-  /** records older than this are sent to the on-failure destination unprocessed */
+  /** records older than this are sent to the on-failure destination unprocessed; -1 = the stream's retention */
   maximumRecordAgeInSeconds: number;
   /** the function's timeout in seconds */
   timeoutSeconds: number;
@@ -115,8 +119,8 @@ export function stackSettings(stage: string, env: Env = {}): StackSettings {
         batchSize: intFrom(env, "JOBLEDGER_PROJECTOR_BATCH", 500, 1, 10_000),
         parallelizationFactor: intFrom(env, "JOBLEDGER_PROJECTOR_PARALLELIZATION", 2, 1, 10),
         maximumBatchingWindowInSeconds: 1,
-        maximumRetryAttempts: 10,
-        maximumRecordAgeInSeconds: 24 * 3600,
+        maximumRetryAttempts: -1,
+        maximumRecordAgeInSeconds: -1,
         timeoutSeconds: 60,
         memoryMb: 1024,
       },
@@ -125,7 +129,7 @@ export function stackSettings(stage: string, env: Env = {}): StackSettings {
         batchSize: intFrom(env, "JOBLEDGER_RUNNER_BATCH", 50, 1, 10_000),
         parallelizationFactor: intFrom(env, "JOBLEDGER_RUNNER_PARALLELIZATION", 10, 1, 10),
         maximumBatchingWindowInSeconds: 0,
-        maximumRetryAttempts: 5,
+        maximumRetryAttempts: -1,
         maximumRecordAgeInSeconds: 6 * 3600,
         timeoutSeconds: 300,
         memoryMb: 1024,
@@ -135,7 +139,7 @@ export function stackSettings(stage: string, env: Env = {}): StackSettings {
         batchSize: intFrom(env, "JOBLEDGER_REDIS_PROJECTOR_BATCH", 500, 1, 10_000),
         parallelizationFactor: intFrom(env, "JOBLEDGER_REDIS_PROJECTOR_PARALLELIZATION", 2, 1, 10),
         maximumBatchingWindowInSeconds: 1,
-        maximumRetryAttempts: 10,
+        maximumRetryAttempts: -1,
         // live status is worth little once old; a rebuild restores it
         maximumRecordAgeInSeconds: 6 * 3600,
         timeoutSeconds: 60,
@@ -146,7 +150,7 @@ export function stackSettings(stage: string, env: Env = {}): StackSettings {
         batchSize: intFrom(env, "JOBLEDGER_NOTIFIER_BATCH", 100, 1, 10_000),
         parallelizationFactor: intFrom(env, "JOBLEDGER_NOTIFIER_PARALLELIZATION", 2, 1, 10),
         maximumBatchingWindowInSeconds: 1,
-        maximumRetryAttempts: 5,
+        maximumRetryAttempts: -1,
         maximumRecordAgeInSeconds: 6 * 3600,
         timeoutSeconds: 120,
         memoryMb: 512,
@@ -156,8 +160,8 @@ export function stackSettings(stage: string, env: Env = {}): StackSettings {
         batchSize: intFrom(env, "JOBLEDGER_LAKE_PROJECTOR_BATCH", 2000, 1, 10_000),
         parallelizationFactor: 1,
         maximumBatchingWindowInSeconds: 60,
-        maximumRetryAttempts: 10,
-        maximumRecordAgeInSeconds: 24 * 3600,
+        maximumRetryAttempts: -1,
+        maximumRecordAgeInSeconds: -1,
         timeoutSeconds: 120,
         memoryMb: 1024,
       },

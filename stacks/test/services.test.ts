@@ -10,6 +10,7 @@
 import { rmSync } from "node:fs";
 import { DescribeTableCommand, type TableDescription } from "@aws-sdk/client-dynamodb";
 import { ensureApiKeyTable } from "@jobledger/core/adapters/auth/dynamodb-api-key-store";
+import { ensureParkedRecordsTable } from "@jobledger/core/adapters/dynamodb/parked-record-store";
 import { createDynamoClients, type StandIn, startDynalite } from "@jobledger/core/adapters/local/standins";
 import { ensureNotificationsTable } from "@jobledger/core/adapters/notify/notify-table";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,16 +20,18 @@ type Json = Record<string, unknown>;
 
 let evaluation: Evaluation;
 let dynalite: StandIn;
-const localTables: Record<"apiKeys" | "notifications", TableDescription> = {} as never;
+const localTables: Record<"apiKeys" | "notifications" | "parkedRecords", TableDescription> = {} as never;
 
 beforeAll(async () => {
   dynalite = await startDynalite();
   const dynamo = createDynamoClients({ endpoint: dynalite.endpoint, region: "us-east-1" });
   await ensureApiKeyTable(dynamo.client, "services-test-api-keys");
   await ensureNotificationsTable(dynamo.client, "services-test-notifications");
+  await ensureParkedRecordsTable(dynamo.client, "services-test-parked");
   for (const [key, name] of [
     ["apiKeys", "services-test-api-keys"],
     ["notifications", "services-test-notifications"],
+    ["parkedRecords", "services-test-parked"],
   ] as const) {
     const described = await dynamo.client.send(new DescribeTableCommand({ TableName: name }));
     localTables[key] = described.Table ?? {};
@@ -126,6 +129,26 @@ describe("the new services in the stacks", () => {
     for (const t of [table("ApiKeys"), table("Notifications")]) {
       expect(t.inputs.billingMode).toBe("PAY_PER_REQUEST");
       expect(t.inputs.serverSideEncryption).toEqual({ enabled: true });
+    }
+  });
+
+  it("key the parked-records table as the code creates it, and let the API invoke each consumer to retry", () => {
+    expect(declaredKeys(table("ParkedRecords"))).toEqual(describedKeys(localTables.parkedRecords));
+    expect(table("ParkedRecords").inputs.serverSideEncryption).toEqual({ enabled: true });
+    const functions = JSON.parse(environment("ApiFunction").JOBLEDGER_CONSUMER_FUNCTIONS ?? "{}");
+    expect(Object.keys(functions).sort()).toEqual([
+      "lake-projector",
+      "notifier",
+      "postgres-projector",
+      "redis-projector",
+      "runner",
+    ]);
+    expect(functions.runner).toBe(state(lambda("Runner"), "name"));
+    expect(allowedOn("ApiFunction", state(lambda("Runner"), "arn"))).toEqual(["lambda:InvokeFunction"]);
+    for (const name of FUNCTIONS) {
+      expect(environment(name).JOBLEDGER_PARKED_RECORDS_TABLE, name).toBe(
+        state(table("ParkedRecords"), "name"),
+      );
     }
   });
 

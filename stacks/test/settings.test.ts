@@ -83,6 +83,8 @@ describe("functionPermissions", () => {
     apiKeysTable: "api-keys",
     apiKeysTenantIndex: "api-keys/index/byTenant",
     notificationsTable: "notifications",
+    parkedRecordsTable: "parked",
+    consumerFunctions: ["fn-runner", "fn-projector"],
     emailIdentity: "identity",
     eventBus: "bus",
     lakeBucket: "lake",
@@ -134,6 +136,29 @@ describe("functionPermissions", () => {
     for (const role of ["api", "postgresProjector", "schedulerTick", "redisProjector", "notifier"] as const) {
       expect(actionsOn(role, "lake/bodies/*"), role).toEqual([]);
     }
+  });
+
+  it("lets every consumer park its records, and the API only list them and invoke the consumers to retry", () => {
+    for (const role of [
+      "postgresProjector",
+      "runner",
+      "redisProjector",
+      "notifier",
+      "lakeProjector",
+    ] as const) {
+      expect(actionsOn(role, "parked"), role).toEqual(
+        expect.arrayContaining([
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+          "dynamodb:Query",
+        ]),
+      );
+      expect(actionsOn(role, "fn-runner"), role).toEqual([]);
+    }
+    expect(actionsOn("api", "parked")).toEqual(["dynamodb:Query"]);
+    expect(actionsOn("api", "fn-runner")).toEqual(["lambda:InvokeFunction"]);
+    expect(actionsOn("schedulerTick", "parked")).toEqual([]);
   });
 
   it("lets only the stream's consumers read records", () => {

@@ -185,8 +185,14 @@ describe("the stacks evaluated with Pulumi mocks", () => {
         functionResponseTypes: ["ReportBatchItemFailures"],
         destinationConfig: { onFailure: { destinationArn: state(queue, "arn") } },
       });
-      expect(mapping!.inputs.maximumRetryAttempts).toBeGreaterThan(0);
-      expect(mapping!.inputs.maximumRecordAgeInSeconds).toBeGreaterThan(0);
+      // poison records are parked by the handler: a failed batch is an outage, retried in order
+      expect(mapping!.inputs.maximumRetryAttempts).toBe(-1);
+      const age = mapping!.inputs.maximumRecordAgeInSeconds as number;
+      expect(consumer === "PostgresProjector" || consumer === "LakeProjector" ? age === -1 : age > 0).toBe(
+        true,
+      );
+      const parkedAlarm = named("aws:cloudwatch/metricAlarm:MetricAlarm", `${consumer}ParkedRecordsAlarm`);
+      expect(parkedAlarm.inputs.metricName).toBe("jobledger_records_parked_total");
       // the consumer may read the stream and send to its own queue, nothing of the other's
       expect(allowedOn(consumer, state(stream(), "arn"))).toEqual(
         expect.arrayContaining(["kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"]),
@@ -259,7 +265,9 @@ describe("the stacks evaluated with Pulumi mocks", () => {
   it("grant each function only the DynamoDB actions its role calls, on the exact tables", () => {
     const { events, idempotency, hostRateLimits } = tables();
     const arn = (r: RecordedResource) => state(r, "arn");
+    // BatchGetItem: a tenant's commits are read from the table, not trusted from its index
     expect(allowedOn("ApiFunction", arn(events))).toEqual([
+      "dynamodb:BatchGetItem",
       "dynamodb:DescribeTable",
       "dynamodb:PutItem",
       "dynamodb:Query",

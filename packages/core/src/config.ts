@@ -36,6 +36,12 @@ export interface AppConfig {
   };
   /** "native": DynamoDB streams commits to Kinesis (AWS); "relay": the local relay does */
   changeFeed: "native" | "relay";
+  /**
+   * Lambda function name of each change-feed consumer, by consumer name
+   * (JOBLEDGER_CONSUMER_FUNCTIONS, JSON): on AWS the API retries a parked stream by invoking
+   * its consumer's function; unset (locally), the consumers in this process retry.
+   */
+  consumerFunctions: Record<string, string> | null;
   postgres: {
     /** a postgres:// URL; when unset the local runtime embeds PGlite under dataDir */
     url: string | undefined;
@@ -224,6 +230,28 @@ function switchFrom(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be "on" or "off", got "${env[name]}"`);
 }
 
+function consumerFunctionsFrom(env: Env): Record<string, string> | null {
+  const raw = env.JOBLEDGER_CONSUMER_FUNCTIONS;
+  if (!raw) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = null;
+  }
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((v) => typeof v === "string")
+  ) {
+    throw new ConfigError(
+      'JOBLEDGER_CONSUMER_FUNCTIONS must be a JSON object of consumer names to function names, e.g. {"runner":"jobledger-prod-Runner"}',
+    );
+  }
+  return parsed as Record<string, string>;
+}
+
 function analyticsEngineFrom(env: Env): "duckdb" | "athena" {
   const engine = env.JOBLEDGER_ANALYTICS_ENGINE || "duckdb";
   if (engine !== "duckdb" && engine !== "athena") {
@@ -263,6 +291,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       shardCount: intFrom(env, "JOBLEDGER_SHARDS", 2, 1, 1000),
     },
     changeFeed,
+    consumerFunctions: consumerFunctionsFrom(env),
     postgres: {
       url: env.DATABASE_URL || undefined,
       pglitePath: path.join(dataDir, "pglite"),

@@ -6,6 +6,7 @@
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import { DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { createDynamoApiKeyStore } from "@jobledger/core/adapters/auth/dynamodb-api-key-store";
 import { createJwtVerifier } from "@jobledger/core/adapters/auth/jwt-verifier";
 import { DynamoEventStore } from "@jobledger/core/adapters/dynamodb/event-store";
@@ -21,6 +22,7 @@ import { createDynamoIdempotencyStore } from "@jobledger/core/adapters/idempoten
 import { createAnalyticsEngine, createLakeObjectStore } from "@jobledger/core/adapters/lake/from-config";
 import { createLakeProjector } from "@jobledger/core/adapters/lake/lake-projector";
 import { createLakeWriter } from "@jobledger/core/adapters/lake/lake-writer";
+import { lambdaRetryParked } from "@jobledger/core/adapters/lambda/retry-parked-invoker";
 import { LocalRelay } from "@jobledger/core/adapters/local/relay";
 import {
   createDynamoClients,
@@ -51,7 +53,6 @@ import {
   type ConsumerParking,
   createStreamConsumer,
   type StreamConsumer,
-  type StreamConsumerHandler,
 } from "@jobledger/core/changefeed/consumer";
 import { type AppConfig, ConfigError } from "@jobledger/core/config";
 import { parseTargetAllowList } from "@jobledger/core/domain/job/target-policy";
@@ -87,12 +88,8 @@ export interface Services {
   api: ApiDeps;
   /** the live read model in Redis; null when Redis is off or was unreachable at start */
   liveReadModel: LiveReadModel | null;
-  /** the Postgres projector as a Lambda Kinesis handler */
-  postgresProjectorHandler: StreamConsumerHandler;
   scheduler: Scheduler;
   runner: Runner;
-  /** the runner as a Lambda Kinesis handler (waits for the attempts it started) */
-  runnerHandler: StreamConsumerHandler;
   /**
    * Every consumer of the change feed, by name: locally one poller each, on AWS one Lambda
    * event source mapping each. A read model or worker joins the system by being listed here.
@@ -251,7 +248,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     lakeProjector,
     ...(liveReadModel ? [consumer("redis-projector", { consume: liveReadModel.project })] : []),
   ];
-  const parked = createParkedRecords({ store: parkedStore, consumers });
+  const parked = createParkedRecords({ store: parkedStore, consumers: parkedRetriers(config, consumers) });
 
   const api: ApiDeps = {
     analytics,
@@ -305,10 +302,8 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     relay,
     api,
     liveReadModel,
-    postgresProjectorHandler: postgresProjector.handler,
     scheduler,
     runner,
-    runnerHandler: runnerConsumer.handler,
     consumers,
     parked,
     async close() {
@@ -320,6 +315,24 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
       kinesis.destroy();
     },
   };
+}
+
+/**
+ * Who retries a parked stream: each consumer in this process, or, on AWS, the consumer's own
+ * Lambda function (its code and permissions), invoked by name.
+ */
+function parkedRetriers(
+  config: AppConfig,
+  consumers: StreamConsumer[],
+): Pick<StreamConsumer, "name" | "retryParked">[] {
+  const functions = config.consumerFunctions;
+  if (!functions) return consumers;
+  const lambda = new LambdaClient({ region: config.region });
+  return consumers.map(({ name }) => {
+    const functionName = functions[name];
+    if (!functionName) throw new ConfigError(`JOBLEDGER_CONSUMER_FUNCTIONS names no function for ${name}`);
+    return { name, retryParked: lambdaRetryParked(lambda, functionName) };
+  });
 }
 
 /** One limiter for every runner, counted in DynamoDB; none when every host is unlimited. */

@@ -6,8 +6,8 @@
 import type { JobQueries } from "@jobledger/core/adapters/postgres/job-queries";
 import type { RunQueries } from "@jobledger/core/adapters/postgres/run-queries";
 import type { AttemptBodies } from "@jobledger/core/application/attempt-bodies";
-import type { ParkedRecords } from "@jobledger/core/application/parked-records";
 import type { JobCommands } from "@jobledger/core/application/job-commands";
+import type { ParkedRecords } from "@jobledger/core/application/parked-records";
 import type { RunCommands } from "@jobledger/core/application/run-commands";
 import type { ApiKeyStore } from "@jobledger/core/auth/api-keys";
 import type { Authenticator } from "@jobledger/core/auth/authenticator";

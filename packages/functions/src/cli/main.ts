@@ -1,6 +1,7 @@
 /** Entry point of `npx jobledger` / `npm run jobledger --`: registers every command and runs. */
 import { register as registerExport } from "./commands/export.ts";
 import { register as registerLakeBackfill } from "./commands/lake-backfill.ts";
+import { register as registerParked } from "./commands/parked.ts";
 import { register as registerReplay } from "./commands/replay.ts";
 import { register as registerSql } from "./commands/sql.ts";
 import { register as registerToken } from "./commands/token.ts";
@@ -15,5 +16,6 @@ registerVerify(program);
 registerReplay(program);
 registerSql(program);
 registerLakeBackfill(program);
+registerParked(program);
 
 process.exitCode = await runProgram(program, process.argv.slice(2));

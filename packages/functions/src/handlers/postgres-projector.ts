@@ -3,9 +3,6 @@
  * ReportBatchItemFailures delivers the change feed here. The local poller runs the same
  * handler.
  */
-import { loadConfig } from "@jobledger/core/config";
-import { createServices } from "../wiring.ts";
+import { consumerHandler } from "./consumer.ts";
 
-const services = await createServices(loadConfig());
-
-export const handler = services.postgresProjectorHandler;
+export const handler = await consumerHandler("postgres-projector", "it is always wired");

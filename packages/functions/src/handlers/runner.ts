@@ -1,11 +1,8 @@
 /**
  * Lambda entry point of the runner: a Kinesis event source mapping (ReportBatchItemFailures)
- * delivers the change feed; RunQueued events start attempts. The local poller runs the same
- * handler.
+ * delivers the change feed; RunQueued events start attempts, and each batch waits for the
+ * attempts it started. The local poller runs the same handler.
  */
-import { loadConfig } from "@jobledger/core/config";
-import { createServices } from "../wiring.ts";
+import { consumerHandler } from "./consumer.ts";
 
-const services = await createServices(loadConfig());
-
-export const handler = services.runnerHandler;
+export const handler = await consumerHandler("runner", "it is always wired");
