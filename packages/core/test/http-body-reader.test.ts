@@ -46,7 +46,7 @@ describe("BodyCollector", () => {
   });
 });
 
-describe("BodyCollector excerpts are storable text (ADR 0009)", () => {
+describe("BodyCollector excerpts are storable text (ADR 0010)", () => {
   it("turns NUL and bytes that are not UTF-8 into U+FFFD and marks the excerpt", () => {
     const png = Uint8Array.from([
       0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52,

@@ -160,7 +160,7 @@ describe("the runner with a body store", () => {
     expect(stored && Buffer.from(stored).equals(cut)).toBe(true);
   });
 
-  it("records a binary body's excerpt as storable text, marked, and stores the exact bytes (ADR 0009)", async () => {
+  it("records a binary body's excerpt as storable text, marked, and stores the exact bytes (ADR 0010)", async () => {
     // the first bytes of a PNG: NUL bytes and bytes that are not UTF-8
     const png = Buffer.from("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489", "hex");
     target.script("/png", [{ status: 200, headers: { "content-type": "image/png" }, body: png }]);

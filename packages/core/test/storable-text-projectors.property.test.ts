@@ -1,5 +1,5 @@
 /**
- * ADR 0009 across every projector: events whose text holds anything (NUL, lone surrogates,
+ * ADR 0010 across every projector: events whose text holds anything (NUL, lone surrogates,
  * arbitrary Unicode, excerpts decoded from arbitrary bytes, header names that are not tokens)
  * — of every event type, as events recorded before the rule may hold them — go through the
  * Postgres projector (jobs, schedules, runs on the machine's PostgreSQL), the Redis projector
@@ -61,7 +61,7 @@ const text = fc.oneof(
   fc.string({ unit: "binary", maxLength: 6 }).map((s) => `${s}\u0000${s}`),
   fc.constantFrom("\ud800", "a\udc00b", "\u0000", "x\ud83d", "📄\u0000"),
 );
-/** An excerpt as the runner before ADR 0009 wrote it: arbitrary bytes decoded as UTF-8, NUL kept. */
+/** An excerpt as the runner before ADR 0010 wrote it: arbitrary bytes decoded as UTF-8, NUL kept. */
 const excerpt = fc.oneof(
   text,
   fc.uint8Array({ maxLength: 24 }).map((b) => new TextDecoder().decode(b)),

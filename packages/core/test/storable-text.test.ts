@@ -1,4 +1,4 @@
-/** The rule for stored text (ADR 0009): well-formed Unicode without U+0000. */
+/** The rule for stored text (ADR 0010): well-formed Unicode without U+0000. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {

@@ -1,5 +1,5 @@
 /**
- * ADR 0009 at the edge, on the local system: text that cannot be stored (NUL, lone surrogates)
+ * ADR 0010 at the edge, on the local system: text that cannot be stored (NUL, lone surrogates)
  * in a JSON body is a 422 naming the field, in a query or path value a 400, in a JWT claim a
  * 401; malformed cursors (base64 JSON that is not ours, another tenant's) are 400, never 500.
  */

@@ -2,7 +2,7 @@
  * Turns the credentials of a request into a Principal: a bearer JWT (users) or an API key
  * (services, as `Authorization: Bearer jl_...` or `X-API-Key`). Throws AuthenticationError
  * for anything missing, malformed, forged, expired or revoked, and for a credential whose
- * claims cannot be stored (a subject or tenant holding NUL or a lone surrogate, ADR 0009):
+ * claims cannot be stored (a subject or tenant holding NUL or a lone surrogate, ADR 0010):
  * they become the actor and tenant of events.
  */
 

@@ -79,7 +79,7 @@ export interface AttemptRow {
   body_excerpt: string | null;
   body_bytes: number | null;
   body_truncated: boolean | null;
-  /** the excerpt is not the body's exact text (bytes replaced by U+FFFD, ADR 0009); null: no response yet */
+  /** the excerpt is not the body's exact text (bytes replaced by U+FFFD, ADR 0010); null: no response yet */
   body_excerpt_replaced: boolean | null;
   /** the stored whole body's reference (migration 0004), as the event carries it */
   body_object: AttemptBodyRef | null;

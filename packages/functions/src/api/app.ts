@@ -42,7 +42,7 @@ export function createApi(deps: ApiDeps): Api {
   app.use("/v1/*", resolvePrincipal(deps));
   app.use("/v1/*", rateLimit(deps.config.auth.rateLimitPerMinute, deps.clock));
   app.use("/v1/*", ...jsonBodies(deps.config.api.maxBodyBytes));
-  // text that cannot be stored (NUL, lone surrogates) is refused here for every route (ADR 0009)
+  // text that cannot be stored (NUL, lone surrogates) is refused here for every route (ADR 0010)
   app.use("/v1/*", storableInput());
   app.use("/v1/*", idempotencyKeys(deps.idempotency, deps.clock));
 

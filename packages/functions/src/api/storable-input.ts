@@ -1,5 +1,5 @@
 /**
- * The edge of ADR 0009 (text Jobledger stores is well-formed Unicode without U+0000), once for
+ * The edge of ADR 0010 (text Jobledger stores is well-formed Unicode without U+0000), once for
  * every /v1 route: a path segment or query value holding NUL is a 400 problem (`path`,
  * `query.<name>`), and so is a lone surrogate; every string and object key of a JSON body is
  * checked too, and one that cannot be stored is a 422 problem naming it by its dotted path, as

@@ -2,7 +2,7 @@
  * Reading a response body within limits: keep the first `excerptBytes` bytes for the
  * excerpt (decoded as UTF-8, cut on a character boundary, made storable text: NUL and bytes
  * that are not UTF-8 become U+FFFD and the excerpt is marked `bodyExcerptReplaced`; the whole
- * body keeps the exact bytes, see ADR 0009), count every byte, and stop
+ * body keeps the exact bytes, see ADR 0010), count every byte, and stop
  * reading once `maxBytes` have arrived so a huge or endless body cannot hold the runner.
  * With `keepBody`, every byte up to `maxBytes` is kept too (`body()`), for the runner to
  * store the whole body as an object.

@@ -89,7 +89,7 @@ export function keptResponseHeaders(
   for (const [name, value] of Object.entries(raw)) {
     const lower = name.toLowerCase();
     if (lower === "set-cookie" || value === undefined) continue;
-    // names and values as storable text (ADR 0009): NUL or a lone surrogate becomes U+FFFD
+    // names and values as storable text (ADR 0010): NUL or a lone surrogate becomes U+FFFD
     kept[toStorableText(lower)] = toStorableText(Array.isArray(value) ? value.join(", ") : value);
   }
   return kept;

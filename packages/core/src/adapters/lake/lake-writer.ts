@@ -7,7 +7,7 @@
  * Object names hash the ids of the rows' events, so writing the same batch again (a Kinesis
  * retry, a replayed backfill page) replaces the same objects and never duplicates rows.
  *
- * Rows are written as storable text (ADR 0009): NUL and lone surrogates become U+FFFD.
+ * Rows are written as storable text (ADR 0010): NUL and lone surrogates become U+FFFD.
  */
 import type { DecodedEvent } from "@jobledger/events";
 import { toStorableValue } from "../../domain/text/storable-text.ts";

@@ -4,7 +4,7 @@
  * where one that is not ours (another shape, another tenant's partition, text that cannot be
  * stored) is an error the caller cannot tell from an outage. So each cursor is checked first:
  * exactly the table's `pk` and `sk`, `pk` the partition this query reads (so the tenant's own),
- * `sk` under the prefix it reads, both storable text (ADR 0009).
+ * `sk` under the prefix it reads, both storable text (ADR 0010).
  */
 import { isStorableText } from "../../domain/text/storable-text.ts";
 

@@ -80,7 +80,7 @@ const cursorSchema = z.object({
   c: z
     .string()
     .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?Z$/),
-  // an id is compared as a text parameter: it must be storable text (ADR 0009)
+  // an id is compared as a text parameter: it must be storable text (ADR 0010)
   i: z.string().min(1).max(200).refine(isStorableText),
 });
 

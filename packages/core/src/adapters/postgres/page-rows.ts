@@ -9,7 +9,7 @@
  * for jsonb, string[] for text[]. A column not named in the spec (added by a later migration)
  * is left as it is by a write (its default on insert).
  *
- * Text is written as storable text (ADR 0009): this is the one place rows are serialised, so
+ * Text is written as storable text (ADR 0010): this is the one place rows are serialised, so
  * a NUL or a lone surrogate that reached an event before the rule (or from anywhere else)
  * becomes U+FFFD here instead of failing the statement (jsonb refuses `\u0000` and lone
  * `\udXXX` escapes) and stalling the projector. Key values compared in reads obey the same rule.

@@ -43,7 +43,7 @@ export function createRedisProjector(options: RedisProjectorOptions): RedisProje
 
   const evalApply = async (event: DecodedEvent): Promise<{ outcome: ApplyOutcome; applied: number }> => {
     const jobId = await jobIdFor(event);
-    // what Redis keeps (hashes, the feed served as SSE) is storable text too (ADR 0009)
+    // what Redis keeps (hashes, the feed served as SSE) is storable text too (ADR 0010)
     const commands = liveCommands(toStorableValue(event), {
       keys,
       jobId,

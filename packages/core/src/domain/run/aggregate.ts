@@ -402,7 +402,7 @@ export function decide(
       ) {
         refuse(command.type, run, `attempt ${command.attempt} is not in flight`);
       }
-      // what came from the target is recorded as storable text (ADR 0009)
+      // what came from the target is recorded as storable text (ADR 0010)
       const outcome = storableOutcome(command.outcome);
       const recorded = outcomeEvent(command.attempt, outcome);
       // a cancelled run keeps the facts of its last call, and stays cancelled

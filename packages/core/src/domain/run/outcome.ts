@@ -36,7 +36,7 @@ export type AttemptErrorClass =
 export interface BodyRead {
   /**
    * the first bytes of the body decoded as UTF-8, cut on a character boundary, as storable
-   * text (NUL and bytes that are not UTF-8 are U+FFFD; ADR 0009)
+   * text (NUL and bytes that are not UTF-8 are U+FFFD; ADR 0010)
    */
   bodyExcerpt: string;
   /** body bytes received; reading stops at the executor's cap, so this is at most that cap */
@@ -78,7 +78,7 @@ export interface FailedAttempt extends BodyRead, StoredBody {
 export type AttemptOutcome = SucceededAttempt | FailedAttempt;
 
 /**
- * The outcome as it may be recorded (ADR 0009): the target's headers, the message (which may
+ * The outcome as it may be recorded (ADR 0010): the target's headers, the message (which may
  * quote them or an error from outside) and the excerpt as storable text, each offending code
  * unit replaced by U+FFFD; an excerpt changed here is marked `bodyExcerptReplaced`. The
  * executor already reads bodies this way; this is the rule applied once more where outcomes

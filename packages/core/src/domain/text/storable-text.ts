@@ -1,5 +1,5 @@
 /**
- * The one rule for text Jobledger stores (ADR 0009): **storable text is well-formed Unicode
+ * The one rule for text Jobledger stores (ADR 0010): **storable text is well-formed Unicode
  * without U+0000.** Postgres `text` cannot hold NUL (`invalid byte sequence for encoding
  * "UTF8": 0x00`), `jsonb` refuses `\u0000` (`unsupported Unicode escape sequence`), and a
  * lone surrogate (a UTF-16 half without its pair) is written by `JSON.stringify` as a
