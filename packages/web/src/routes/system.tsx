@@ -1,7 +1,11 @@
-/** System status (consumer lag, schedule lag, throughput, dependencies) from /v1/system/status. */
+/**
+ * System status (consumer lag, schedule lag, throughput, dependencies, parked records) from
+ * /v1/system/status, and the parked change records with their retry.
+ */
 import { createResource, For, onCleanup } from "solid-js";
 import { AsyncState } from "../components/AsyncState";
 import { JsonView } from "../components/JsonView";
+import { ParkedRecords } from "../components/ParkedRecords";
 import { api } from "../lib/api";
 
 export default function SystemPage() {
@@ -11,6 +15,7 @@ export default function SystemPage() {
   return (
     <>
       <h1>System</h1>
+      <ParkedRecords />
       <AsyncState resource={status} what="the system status">
         {(s) => (
           <div class="grid2">
