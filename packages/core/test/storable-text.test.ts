@@ -1,6 +1,7 @@
 /** The rule for stored text (ADR 0010): well-formed Unicode without U+0000. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { keptResponseHeaders } from "../src/adapters/http/executor.ts";
 import {
   decodeStorableUtf8,
   findUnstorable,
@@ -87,5 +88,11 @@ describe("storable text", () => {
           );
       }),
     );
+  });
+
+  it("keeps a target's response headers as storable text", () => {
+    expect(
+      keptResponseHeaders({ "X-A\u0000": "v\u0000", "x-b": ["1", "\ud800"], "set-cookie": ["s=1"], ok: "ü" }),
+    ).toEqual({ "x-a\uFFFD": "v\uFFFD", "x-b": "1, \uFFFD", ok: "ü" });
   });
 });

@@ -118,6 +118,29 @@ describe("malformed cursors", () => {
     }
   });
 
+  it("of notification preferences: the list's own cursors still page through the tenant's items", async () => {
+    for (const n of [1, 2, 3]) {
+      const res = await sys.json("POST", "/v1/notification-preferences", {
+        scope: { type: "all" },
+        recipient: `team:${n}`,
+        kinds: ["run.dead_lettered"],
+        channels: [{ type: "email", address: `ops${n}@example.com` }],
+      });
+      expect(res.status).toBe(201);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+      const res = await sys.http(`/v1/notification-preferences?limit=1${query}`);
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as { items: { recipient: string }[]; nextCursor: string | null };
+      seen.push(...page.items.map((p) => p.recipient));
+      cursor = page.nextCursor;
+    } while (cursor !== null && seen.length < 10);
+    expect(seen.sort()).toEqual(["team:1", "team:2", "team:3"]);
+  });
+
   it.each([
     ["deliveries", "/v1/notifications"],
     ["preferences", "/v1/notification-preferences"],

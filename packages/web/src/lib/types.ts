@@ -63,6 +63,8 @@ export interface Attempt {
   message: string | null;
   durationMs: number | null;
   bodyExcerpt: string | null;
+  /** true when NUL or bytes that are not UTF-8 were shown as U+FFFD in the excerpt (ADR 0010) */
+  bodyExcerptReplaced?: boolean | null;
   /** the stored whole response body; null when none was stored */
   body?: AttemptBody | null;
 }

@@ -100,6 +100,12 @@ export default function RunPage() {
                     <Show when={a.bodyExcerpt}>
                       <pre>{a.bodyExcerpt}</pre>
                     </Show>
+                    <Show when={a.bodyExcerptReplaced}>
+                      <div class="muted">
+                        the body is not all UTF-8 text: bytes that are not (or NUL) are shown as �; the full
+                        body has the exact bytes
+                      </div>
+                    </Show>
                     <Show when={a.body}>
                       {(body) => (
                         <div>
