@@ -207,7 +207,7 @@ describe("an embedded Postgres that cannot reopen", () => {
       await dynamo.store.append("t2/job/b", 0, [jobCreated("t2")]);
 
       const before = await openReadModel({ pglitePath, logger });
-      expect(before.recreated).toBeNull();
+      expect(before).toMatchObject({ recreated: null, created: true });
       await rebuildReadModels({
         pool: before.database.pool,
         eventStore: dynamo.store,
@@ -225,6 +225,7 @@ describe("an embedded Postgres that cannot reopen", () => {
 
       const after = await openReadModel({ pglitePath, logger, now: () => new Date("2026-12-04T10:00:00Z") });
       try {
+        expect(after.created).toBe(false);
         expect(after.recreated).not.toBeNull();
         expect(after.recreated?.movedTo).toBe(`${pglitePath}.broken-2026-12-04T10-00-00-000Z`);
         expect(existsSync(after.recreated?.movedTo ?? "")).toBe(true);

@@ -108,7 +108,11 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
   const dynamo = createDynamoClients({ endpoint: config.dynamodb.endpoint, region: config.region });
   const kinesis = createKinesisClient({ endpoint: config.kinesis.endpoint, region: config.region });
   // a PGlite folder a crash left unopenable is moved aside; the read models are rebuilt below
-  const { database, recreated: readModelRecreated } = await openReadModel({
+  const {
+    database,
+    recreated: readModelRecreated,
+    created: readModelCreated,
+  } = await openReadModel({
     url: config.postgres.url,
     pglitePath: config.postgres.pglitePath,
     logger: logger.child({ component: "postgres" }),
@@ -134,7 +138,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     onCommitted: relay?.onCommitted,
     logger: logger.child({ component: "event-store" }),
   });
-  if (readModelRecreated) {
+  if (readModelRecreated || readModelCreated) {
     await rebuildReadModels({
       pool: database.pool,
       eventStore,

@@ -36,7 +36,7 @@
  * the event exactly as a reader decodes it, so a verifier can recompute it from read events.
  */
 
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -366,20 +366,27 @@ export class DynamoEventStore implements EventStore {
 
   /**
    * Every tenant with a commit in the base table (a full Scan of the keys and tenants: for
-   * recovery and tools, not for a request path).
+   * recovery and tools, not for a request path). None when the table does not exist yet.
    */
   async tenants(): Promise<string[]> {
     const found = new Set<string>();
     let exclusiveStartKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ProjectionExpression: "tenant",
-          ConsistentRead: true,
-          ExclusiveStartKey: exclusiveStartKey,
-        }),
-      );
+      let page: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
+      try {
+        page = await this.doc.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            ProjectionExpression: "tenant",
+            ConsistentRead: true,
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        );
+      } catch (error) {
+        // a first start opens the read model before it creates the tables: nothing to rebuild
+        if (error instanceof ResourceNotFoundException) return [];
+        throw error;
+      }
       for (const raw of page.Items ?? []) if (typeof raw.tenant === "string") found.add(raw.tenant);
       exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey);

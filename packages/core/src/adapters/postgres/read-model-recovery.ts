@@ -3,7 +3,9 @@
  * (PGlite) cannot be reopened — a `kill -9` can leave its folder in a state it does not start
  * from ("PGlite failed to initialize properly", a WASM abort) — the local system says so,
  * moves the folder aside (kept for inspection, never deleted), opens a fresh one and rebuilds
- * the relational read models from the event store before any consumer runs.
+ * the relational read models from the event store before any consumer runs. A folder that
+ * does not exist yet (first start, or deleted on purpose) is filled the same way, so deleting
+ * `.data/pglite` with the system stopped is how a local read model is rebuilt by hand.
  *
  * Only PGlite is handled so: a PostgreSQL server (`url`) that cannot be reached is an error to
  * report, not a folder to replace.
@@ -31,6 +33,11 @@ export interface OpenedReadModel {
   database: Database;
   /** set when the embedded database could not be reopened and a fresh one was made */
   recreated: ReadModelRecreated | null;
+  /**
+   * the embedded database's folder did not exist (first start, or deleted to rebuild): like a
+   * recreated one it is empty and is filled from the event store (`rebuildReadModels`)
+   */
+  created: boolean;
 }
 
 /**
@@ -44,10 +51,10 @@ export async function openReadModel(
 ): Promise<OpenedReadModel> {
   const folder = options.url ? undefined : options.pglitePath;
   if (folder === undefined || !existsSync(folder)) {
-    return { database: await openMigrated(options), recreated: null };
+    return { database: await openMigrated(options), recreated: null, created: folder !== undefined };
   }
   try {
-    return { database: await openMigrated(options), recreated: null };
+    return { database: await openMigrated(options), recreated: null, created: false };
   } catch (error) {
     if (error instanceof FolderLocked) throw error;
     const reason = error instanceof Error ? error.message : String(error);
@@ -59,7 +66,7 @@ export async function openReadModel(
         `moving the folder to ${movedTo} and rebuilding them from the event store`,
     );
     await rename(folder, movedTo);
-    return { database: await openMigrated(options), recreated: { reason, movedTo } };
+    return { database: await openMigrated(options), recreated: { reason, movedTo }, created: false };
   }
 }
 
