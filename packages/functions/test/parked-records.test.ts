@@ -1,0 +1,111 @@
+/**
+ * A poison record on the running local system: a commit whose event this code cannot decode
+ * (as a newer writer's event type would be) is parked by every consumer, the rest of the
+ * system goes on, the operator sees it in the API and retries it after the fix.
+ */
+import { randomUUID } from "node:crypto";
+import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { localIssuer } from "@jobledger/core/adapters/auth/local-issuer";
+import { PENDING } from "@jobledger/core/adapters/dynamodb/event-store-table";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jobCreated } from "../../core/test/support/events.ts";
+import { eventually, startTestSystem, type TestSystem } from "./support/local-system.ts";
+
+let sys: TestSystem;
+beforeAll(async () => {
+  sys = await startTestSystem();
+});
+afterAll(async () => {
+  await sys?.stop();
+});
+
+interface Parked {
+  consumer: string;
+  streamId: string;
+  fromVersion: number;
+  toVersion: number;
+  error: { name: string; message: string };
+}
+
+const listJobIds = async () =>
+  ((await (await sys.http("/v1/jobs?limit=100")).json()) as { items: { id: string }[] }).items.map((j) => j.id);
+
+describe("a record no consumer can decode", () => {
+  it("is parked by each consumer while every other stream goes on, and retried after the fix", async () => {
+    const poisonedId = randomUUID();
+    const streamId = `default/job/${poisonedId}`;
+    const commitId = randomUUID();
+    // an Avro single-object header with a fingerprint no schema of ours has
+    const unknownEvent = Buffer.from([0xc3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 0x02, 0x41]);
+    await sys.services.dynamo.doc.send(
+      new PutCommand({
+        TableName: sys.config.dynamodb.eventsTable,
+        Item: {
+          pk: streamId,
+          sk: 1,
+          lastVersion: 1,
+          eventCount: 1,
+          tenant: "default",
+          commitId,
+          committedAt: new Date().toISOString(),
+          events: [unknownEvent],
+          pendingPk: PENDING,
+          pendingSk: commitId,
+        },
+      }),
+    );
+    await sys.services.relay?.recover();
+
+    // a job created after the poison is projected: nothing waits behind the parked stream
+    const created = await sys.json("POST", "/v1/jobs", {
+      name: "after the poison",
+      request: { method: "GET", url: "https://example.com/ok" },
+      schedule: { type: "once", at: "2099-01-01T00:00:00Z" },
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    await eventually(async () => ((await listJobIds()).includes(id) ? true : undefined), 20_000);
+
+    const parked = await eventually(async () => {
+      const { items } = (await (await sys.http("/v1/system/parked")).json()) as { items: Parked[] };
+      const names = items.filter((p) => p.streamId === streamId).map((p) => p.consumer);
+      return ["postgres-projector", "runner", "notifier", "lake-projector"].every((c) => names.includes(c))
+        ? items
+        : undefined;
+    }, 20_000);
+    expect(parked.find((p) => p.consumer === "postgres-projector")).toMatchObject({
+      fromVersion: 1,
+      toVersion: 1,
+      error: { name: "InvalidChangeRecord" },
+    });
+    const status = (await (await sys.http("/v1/system/status")).json()) as {
+      parked: { streams: number; byConsumer: Record<string, number> };
+    };
+    expect(status.parked.byConsumer["postgres-projector"]).toBe(1);
+
+    // only admins see and retry parked records
+    const issuer = await localIssuer(sys.config.dataDir, { create: false });
+    const viewer = await issuer.mint({ tenant: "default", role: "viewer", subject: "vera", ttlSeconds: 600 });
+    const asViewer = await sys.http("/v1/system/parked", { headers: { authorization: `Bearer ${viewer}` } });
+    expect(asViewer.status).toBe(403);
+
+    // before the fix a retry fails and keeps the entry
+    const early = await sys.json("POST", "/v1/system/parked/retry", { consumer: "postgres-projector" });
+    expect(((await early.json()) as { results: { status: string }[] }).results).toEqual([
+      expect.objectContaining({ consumer: "postgres-projector", streamId, status: "failed" }),
+    ]);
+
+    // the fix: the commit now holds an event this code reads
+    await sys.services.dynamo.doc.send(
+      new DeleteCommand({ TableName: sys.config.dynamodb.eventsTable, Key: { pk: streamId, sk: 1 } }),
+    );
+    await sys.services.eventStore.append(streamId, 0, [jobCreated("default", { name: "once poisoned" })]);
+
+    const retried = await sys.json("POST", "/v1/system/parked/retry", {});
+    const { results } = (await retried.json()) as { results: { consumer: string; status: string }[] };
+    expect(results.filter((r) => r.status !== "released")).toEqual([]);
+    expect(results.map((r) => r.consumer)).toEqual(expect.arrayContaining(["postgres-projector", "runner"]));
+    await eventually(async () => ((await listJobIds()).includes(poisonedId) ? true : undefined), 20_000);
+    expect(((await (await sys.http("/v1/system/parked")).json()) as { items: Parked[] }).items).toEqual([]);
+  });
+});
