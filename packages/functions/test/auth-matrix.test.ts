@@ -1,7 +1,7 @@
 /**
  * Roles and tenants over every route the API documents (read from /openapi.json, so a new
  * route is covered the day it is added): viewers read but never change, editors change but
- * never manage keys, admins may do everything; another tenant's ids answer 404 everywhere
+ * never manage keys or parked records, admins may do everything; another tenant's ids answer 404 everywhere
  * and change nothing; the actor of every change is the authenticated principal.
  */
 import { localIssuer } from "@jobledger/core/adapters/auth/local-issuer";
@@ -16,7 +16,11 @@ const tokens: Record<string, string> = {};
 const ROLE_ORDER: Role[] = ["viewer", "editor", "admin"];
 const atLeast = (role: Role, needed: Role) => ROLE_ORDER.indexOf(role) >= ROLE_ORDER.indexOf(needed);
 const neededFor = (method: string, path: string): Role =>
-  path.startsWith("/v1/api-keys") ? "admin" : method === "GET" || method === "HEAD" ? "viewer" : "editor";
+  path.startsWith("/v1/api-keys") || path.startsWith("/v1/system/parked")
+    ? "admin"
+    : method === "GET" || method === "HEAD"
+      ? "viewer"
+      : "editor";
 
 beforeAll(async () => {
   sys = await startTestSystem();

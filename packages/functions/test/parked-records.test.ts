@@ -3,13 +3,12 @@
  * (as a newer writer's event type would be) is parked by every consumer, the rest of the
  * system goes on, the operator sees it in the API and retries it after the fix.
  */
-import { randomUUID } from "node:crypto";
-import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { localIssuer } from "@jobledger/core/adapters/auth/local-issuer";
-import { PENDING } from "@jobledger/core/adapters/dynamodb/event-store-table";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobCreated } from "../../core/test/support/events.ts";
 import { eventually, startTestSystem, type TestSystem } from "./support/local-system.ts";
+import { publishUndecodableCommit } from "./support/poison.ts";
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -28,33 +27,13 @@ interface Parked {
 }
 
 const listJobIds = async () =>
-  ((await (await sys.http("/v1/jobs?limit=100")).json()) as { items: { id: string }[] }).items.map((j) => j.id);
+  ((await (await sys.http("/v1/jobs?limit=100")).json()) as { items: { id: string }[] }).items.map(
+    (j) => j.id,
+  );
 
 describe("a record no consumer can decode", () => {
   it("is parked by each consumer while every other stream goes on, and retried after the fix", async () => {
-    const poisonedId = randomUUID();
-    const streamId = `default/job/${poisonedId}`;
-    const commitId = randomUUID();
-    // an Avro single-object header with a fingerprint no schema of ours has
-    const unknownEvent = Buffer.from([0xc3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 0x02, 0x41]);
-    await sys.services.dynamo.doc.send(
-      new PutCommand({
-        TableName: sys.config.dynamodb.eventsTable,
-        Item: {
-          pk: streamId,
-          sk: 1,
-          lastVersion: 1,
-          eventCount: 1,
-          tenant: "default",
-          commitId,
-          committedAt: new Date().toISOString(),
-          events: [unknownEvent],
-          pendingPk: PENDING,
-          pendingSk: commitId,
-        },
-      }),
-    );
-    await sys.services.relay?.recover();
+    const { streamId, jobId: poisonedId } = await publishUndecodableCommit(sys);
 
     // a job created after the poison is projected: nothing waits behind the parked stream
     const created = await sys.json("POST", "/v1/jobs", {
