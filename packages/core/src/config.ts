@@ -5,6 +5,7 @@
  * Locally everything comes from environment variables with working defaults. On AWS the
  * same variables are set by the infrastructure (SST links), so no code path differs.
  */
+import { createHash } from "node:crypto";
 import path from "node:path";
 
 export interface AppConfig {
@@ -260,6 +261,19 @@ function analyticsEngineFrom(env: Env): "duckdb" | "athena" {
   return engine;
 }
 
+/**
+ * The live read model's key prefix. On AWS (native change feed) one system owns its Redis:
+ * `jobledger:<stage>`. Locally several systems on one machine share the same Redis, so the
+ * prefix also names the data folder (a short hash of its resolved path): two local systems
+ * never see, list or replace each other's keys. JOBLEDGER_REDIS_PREFIX always wins.
+ */
+function redisPrefixFrom(env: Env, stage: string, changeFeed: "native" | "relay", dataDir: string): string {
+  if (env.JOBLEDGER_REDIS_PREFIX) return env.JOBLEDGER_REDIS_PREFIX;
+  if (changeFeed === "native") return `jobledger:${stage}`;
+  const folder = createHash("sha256").update(dataDir).digest("hex").slice(0, 10);
+  return `jobledger:${stage}:${folder}`;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const stage = env.JOBLEDGER_STAGE ?? "local";
   const prefix = env.JOBLEDGER_TABLE_PREFIX ?? `jobledger-${stage}`;
@@ -353,7 +367,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     redis: {
       url: env.REDIS_URL === "off" ? null : env.REDIS_URL || "redis://127.0.0.1:6379",
-      keyPrefix: env.JOBLEDGER_REDIS_PREFIX || `jobledger:${stage}`,
+      keyPrefix: redisPrefixFrom(env, stage, changeFeed, dataDir),
       cacheTtlSeconds: intFrom(env, "JOBLEDGER_CACHE_TTL", 30, 1, 24 * 3600),
       heartbeatMs: intFrom(env, "JOBLEDGER_LIVE_HEARTBEAT_MS", 15_000, 100, 300_000),
     },

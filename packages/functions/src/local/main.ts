@@ -34,6 +34,11 @@ try {
         ]
       : []),
     `  Postgres       ${config.postgres.url ? "DATABASE_URL" : `PGlite in ${config.postgres.pglitePath}`}`,
+    `  Redis          ${
+      system.services.liveReadModel
+        ? `keys under ${config.redis.keyPrefix}:  (this data folder's own; JOBLEDGER_REDIS_PREFIX sets another)`
+        : "off (queries are served from Postgres)"
+    }`,
     ...(system.services.readModelRecreated
       ? [
           `  !! The embedded Postgres could not be reopened (${system.services.readModelRecreated.reason}).`,
