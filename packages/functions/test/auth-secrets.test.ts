@@ -117,3 +117,41 @@ describe("secret request headers", () => {
     expect((await storedText(created.id)).events).not.toContain("second-key");
   });
 });
+
+describe("the length of a secret header", () => {
+  const job = (headers: Record<string, string>) => ({
+    name: "long secret",
+    request: { method: "GET", url: `${sys.testTarget?.url as string}/ok`, headers },
+    schedule: { type: "cron", expression: "0 3 * * *", timezone: "UTC" },
+  });
+
+  it("is checked on the plain value, before sealing: 422 naming the header and the limit", async () => {
+    const res = await sys.json("POST", "/v1/jobs", job({ Authorization: `Bearer ${"a".repeat(7000)}` }));
+    expect(res.status).toBe(422);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    const problem = (await res.json()) as { errors?: { path: string; message: string }[]; detail?: string };
+    const text = JSON.stringify(problem);
+    expect(text).toContain("request.headers.Authorization");
+    expect(text).toContain("6000");
+    expect(text).not.toContain('8192 characters"');
+
+    // an update is checked the same way
+    const created = await sys.json("POST", "/v1/jobs", job({ Authorization: "Bearer short" }));
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const patched = await sys.json("PATCH", `/v1/jobs/${id}`, {
+      request: { headers: { "X-Upstream-Token": "t".repeat(6001) } },
+    });
+    expect(patched.status).toBe(422);
+    expect(await patched.text()).toContain("request.headers.X-Upstream-Token");
+  });
+
+  it("accepts a secret at the limit, and plain headers up to the header limit", async () => {
+    const res = await sys.json(
+      "POST",
+      "/v1/jobs",
+      job({ Authorization: "a".repeat(6000), "X-Trace": "b".repeat(8192) }),
+    );
+    expect(res.status).toBe(201);
+  });
+});

@@ -6,9 +6,10 @@
 import type { DecodedEvent } from "@jobledger/events";
 import { v7 as uuidv7 } from "uuid";
 import type { HeaderSecrets } from "../auth/header-secrets.ts";
-import { Gone, NotFound } from "../domain/errors.ts";
+import { Gone, NotFound, ValidationFailed } from "../domain/errors.ts";
 import { decide, fold, type JobCommand, type JobState } from "../domain/job/aggregate.ts";
 import type { JobDefinitionInputValue, JobPatchInputValue } from "../domain/job/definition.ts";
+import { headerValueProblem } from "../domain/job/sensitive-headers.ts";
 import { isStreamSegment, jobStreamId } from "../domain/job/stream.ts";
 import { EMPTY_ALLOW_LIST, parseTargetAllowList, type TargetAllowList } from "../domain/job/target-policy.ts";
 import type { Clock } from "../ports/clock.ts";
@@ -128,6 +129,12 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       const headers = (request as { headers: unknown }).headers;
       if (typeof headers !== "object" || headers === null) return request;
       if (Object.values(headers).some((v) => typeof v !== "string")) return request; // decide refuses it
+      // the plain values are checked before sealing: a sealed value is longer than what was sent
+      const issues = Object.entries(headers as Record<string, string>).flatMap(([name, value]) => {
+        const message = headerValueProblem(name, value);
+        return message ? [{ path: `request.headers.${name}`, message }] : [];
+      });
+      if (issues.length > 0) throw new ValidationFailed(issues);
       return { ...request, headers: secrets.seal(tenant, headers as Record<string, string>, previous) };
     };
     if (command.type === "CreateJob") {

@@ -10,17 +10,9 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 
-export const SEALED_PREFIX = "enc:v1:";
-export const MASK = "***";
+import { isSealed, isSensitiveHeader, MASK, SEALED_PREFIX } from "../domain/job/sensitive-headers.ts";
 
-const SENSITIVE = new Set(["authorization", "proxy-authorization", "cookie", "x-api-key"]);
-
-export function isSensitiveHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return SENSITIVE.has(lower) || /-(token|secret|key)$/.test(lower);
-}
-
-export const isSealed = (value: string) => value.startsWith(SEALED_PREFIX);
+export { isSealed, isSensitiveHeader, MASK, SEALED_PREFIX };
 
 export type Headers = Record<string, string>;
 

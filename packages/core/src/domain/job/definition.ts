@@ -39,6 +39,7 @@ import { CronPattern } from "croner";
 import { type ZodError, z } from "zod";
 import type { ValidationIssue } from "../errors.ts";
 import { DEFAULT_CATCH_UP, DEFAULT_DST, DEFAULT_JITTER_SECONDS, SCHEDULE_LIMITS } from "../schedule/types.ts";
+import { HEADER_VALUE_MAX, headerValueProblem, SECRET_HEADER_VALUE_MAX } from "./sensitive-headers.ts";
 
 // ---- limits -------------------------------------------------------------------------------
 
@@ -47,7 +48,8 @@ export const LIMITS = {
   descriptionMax: 2000,
   urlMax: 2048,
   headersMax: 50,
-  headerValueMax: 8192,
+  headerValueMax: HEADER_VALUE_MAX,
+  secretHeaderValueMaxBytes: SECRET_HEADER_VALUE_MAX,
   bodyMaxBytes: 256 * 1024,
   timeoutMsMax: 900_000,
   rateSecondsMax: 31 * 86_400,
@@ -191,9 +193,9 @@ const Headers = z
         at(`request.headers.${name} is set by the runner on every attempt and may not be set`);
       }
       if (/[\r\n\0]/.test(value)) at(`request.headers.${name} must not contain CR, LF or NUL`);
-      if (value.length > LIMITS.headerValueMax) {
-        at(`request.headers.${name} must be at most ${LIMITS.headerValueMax} characters`);
-      }
+      // a secret's plain value has its own, smaller limit: it is stored sealed (longer)
+      const tooLong = headerValueProblem(name, value);
+      if (tooLong) at(tooLong);
     }
   });
 
