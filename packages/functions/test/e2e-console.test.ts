@@ -14,6 +14,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { launchChromium } from "./support/browser.ts";
 import { startTestSystem, type TestSystem } from "./support/local-system.ts";
+import { publishUndecodableCommit } from "./support/poison.ts";
 
 const shots =
   process.env.JOBLEDGER_SCREENSHOTS === "docs"
@@ -120,9 +121,22 @@ async function journey() {
   await page.getByRole("link", { name: "Analytics" }).click();
   await page.locator("canvas, .state-error, .state-empty").first().waitFor();
   await shot("analytics");
+  // a record no consumer can decode: the System page lists it parked, and a retry says it stays
+  const { streamId } = await publishUndecodableCommit(sys);
   await page.getByRole("link", { name: "System" }).click();
-  await page.locator(".card, .state-error").first().waitFor();
+  await page.waitForURL("**/system");
+  await page.locator("#parked-heading").waitFor();
+  const parkedRow = page.locator("[data-testid=parked-table] tr", { hasText: "postgres-projector" });
+  for (let i = 0; i < 40 && (await parkedRow.count()) === 0; i++) {
+    await page.reload();
+    await page.locator("#parked-heading").waitFor();
+    await page.waitForTimeout(250);
+  }
+  expect(await parkedRow.first().textContent()).toContain(streamId);
+  expect(await parkedRow.first().textContent()).toContain("InvalidChangeRecord");
   await shot("system");
+  await page.getByRole("button", { name: "Retry all" }).click();
+  await page.getByRole("status").filter({ hasText: "still parked" }).waitFor();
 
   // phone width
   await page.setViewportSize({ width: 390, height: 800 });

@@ -108,7 +108,7 @@ export function ParkedRecords() {
                         {p.error.code ? ` (${p.error.code})` : ""}: {p.error.message}
                       </td>
                       <td>
-                        {formatTime(p.parkedAt)} · {p.tries} tries
+                        {formatTime(p.parkedAt)} · {p.tries} {p.tries === 1 ? "try" : "tries"}
                       </td>
                       <td>
                         <button
