@@ -146,6 +146,11 @@ export function runRow(history: readonly DecodedEvent[]): RunRow {
   };
 }
 
+/** The key the lake dedupes `runs` rows by: a redriven run finishes again at a higher version. */
+export function runRowKey(runId: string, version: number): string {
+  return `${runId}@${version}`;
+}
+
 /** `YYYY-MM-DD` (UTC) of an instant: the `dt` partition. */
 export function dayOf(at: Date): string {
   return at.toISOString().slice(0, 10);

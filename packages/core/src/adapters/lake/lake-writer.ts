@@ -5,7 +5,10 @@
  * store up to that event.
  *
  * Object names hash the ids of the rows' events, so writing the same batch again (a Kinesis
- * retry, a replayed backfill page) replaces the same objects and never duplicates rows.
+ * retry) replaces the same objects and never duplicates rows. A writer that composes its
+ * batches differently from the live projector (the backfill) passes `skipRowsInLake`: it reads
+ * the row keys (`event_id`, `run_id@version`) of each partition it writes to once, and writes
+ * only rows the lake does not hold yet, so the lake never holds an event twice.
  *
  * Rows are written as storable text (ADR 0010): NUL and lone surrogates become U+FFFD.
  */
@@ -23,6 +26,7 @@ import {
   partitionOf,
   type RunRow,
   runRow,
+  runRowKey,
 } from "../../projections/lake-rows.ts";
 
 /**
@@ -43,6 +47,8 @@ export interface LakeWriteResult {
   objects: string[];
   eventRows: number;
   runRows: number;
+  /** events left out because the lake held them already (with `skipRowsInLake`) */
+  eventsInLake: number;
 }
 
 export interface LakeWriter {
@@ -52,6 +58,54 @@ export interface LakeWriter {
 export interface LakeWriterDeps {
   store: ObjectStore;
   eventStore: Pick<EventStore, "readStreamAll">;
+  /**
+   * leave out rows whose key a partition already holds (read once per partition, then kept up
+   * to date with what this writer writes); for the backfill, whose batches differ from the
+   * projector's so their object names cannot coincide
+   */
+  skipRowsInLake?: boolean;
+}
+
+/** Row keys already in the lake, per partition, read once per (table, tenant) listing. */
+function lakeRowKeys(store: ObjectStore) {
+  const listings = new Map<string, Promise<Map<string, string[]>>>();
+  const partitions = new Map<string, Promise<Set<string>>>();
+  const listing = (table: LakeTable, tenant: string) => {
+    const root = `${table}/tenant=${tenant}/`;
+    let found = listings.get(root);
+    if (!found) {
+      found = store.list(root).then((keys) => {
+        const byPartition = new Map<string, string[]>();
+        for (const key of keys) {
+          if (!key.endsWith(".parquet")) continue;
+          const partition = key.slice(0, key.lastIndexOf("/") + 1);
+          byPartition.set(partition, [...(byPartition.get(partition) ?? []), key]);
+        }
+        return byPartition;
+      });
+      listings.set(root, found);
+    }
+    return found;
+  };
+  return {
+    async of(table: LakeTable, tenant: string, dt: string): Promise<Set<string>> {
+      const partition = partitionOf(table, tenant, dt);
+      let keys = partitions.get(partition);
+      if (!keys) {
+        keys = (async () => {
+          const { rowKeysOf } = await loadParquet();
+          const found = new Set<string>();
+          for (const object of (await listing(table, tenant)).get(partition) ?? []) {
+            const bytes = await store.get(object);
+            if (bytes) for (const key of rowKeysOf(table, bytes)) found.add(key);
+          }
+          return found;
+        })();
+        partitions.set(partition, keys);
+      }
+      return keys;
+    },
+  };
 }
 
 interface Group<R> {
@@ -79,6 +133,7 @@ function groupBy<R>(table: LakeTable, items: { tenant: string; at: Date; id: str
 }
 
 export function createLakeWriter(deps: LakeWriterDeps): LakeWriter {
+  const inLake = deps.skipRowsInLake ? lakeRowKeys(deps.store) : null;
   const runRowOf = async (terminal: DecodedEvent): Promise<RunRow> => {
     const history: DecodedEvent[] = [];
     for await (const event of deps.eventStore.readStreamAll(terminal.streamId, {
@@ -94,9 +149,14 @@ export function createLakeWriter(deps: LakeWriterDeps): LakeWriter {
       // a batch may carry a record twice (the change feed duplicates): one row per event id
       const unique = new Map<string, DecodedEvent>();
       for (const event of batch) unique.set(event.eventId, event);
-      const events = [...unique.values()].sort(
+      const all = [...unique.values()].sort(
         (a, b) => a.streamId.localeCompare(b.streamId) || a.version - b.version,
       );
+      const events: DecodedEvent[] = [];
+      for (const event of all) {
+        const held = await inLake?.of("events", event.tenant, dayOf(event.occurredAt));
+        if (!held?.has(event.eventId)) events.push(event);
+      }
 
       const eventGroups = groupBy<EventRow>(
         "events",
@@ -108,9 +168,11 @@ export function createLakeWriter(deps: LakeWriterDeps): LakeWriter {
         })),
       );
       const runItems: { tenant: string; at: Date; id: string; row: RunRow }[] = [];
-      for (const event of events) {
+      for (const event of all) {
         if (!finishesRun(event)) continue;
         const row = toStorableValue(await runRowOf(event));
+        const held = await inLake?.of("runs", event.tenant, dayOf(row.finished_at));
+        if (held?.has(runRowKey(row.run_id, row.version))) continue;
         runItems.push({ tenant: event.tenant, at: row.finished_at, id: event.eventId, row });
       }
       const runGroups = groupBy<RunRow>("runs", runItems);
@@ -128,7 +190,22 @@ export function createLakeWriter(deps: LakeWriterDeps): LakeWriter {
         await deps.store.put(key, bytes, PARQUET_CONTENT_TYPE);
         objects.push(key);
       }
-      return { objects, eventRows: events.length, runRows: runItems.length };
+      if (inLake) {
+        for (const group of eventGroups) {
+          const held = await inLake.of("events", group.tenant, group.dt);
+          for (const id of group.ids) held.add(id);
+        }
+        for (const group of runGroups) {
+          const held = await inLake.of("runs", group.tenant, group.dt);
+          for (const row of group.rows) held.add(runRowKey(row.run_id, row.version));
+        }
+      }
+      return {
+        objects,
+        eventRows: events.length,
+        runRows: runItems.length,
+        eventsInLake: all.length - events.length,
+      };
     },
   };
 }

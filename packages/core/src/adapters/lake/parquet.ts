@@ -9,13 +9,20 @@ import {
   Int64,
   Table,
   TimestampMillisecond,
+  tableFromIPC,
   tableToIPC,
   Utf8,
   type Vector,
   vectorFromArray,
 } from "apache-arrow";
-import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from "parquet-wasm/node";
-import type { EventRow, RunRow } from "../../projections/lake-rows.ts";
+import {
+  Compression,
+  readParquet,
+  Table as WasmTable,
+  WriterPropertiesBuilder,
+  writeParquet,
+} from "parquet-wasm/node";
+import { type EventRow, type RunRow, runRowKey } from "../../projections/lake-rows.ts";
 
 type Kind = "string" | "int" | "bigint" | "timestamp";
 
@@ -92,6 +99,26 @@ export function eventsParquet(rows: readonly EventRow[]): Uint8Array {
 
 export function runsParquet(rows: readonly RunRow[]): Uint8Array {
   return toParquet(arrowTable(RUN_COLUMNS, rows));
+}
+
+/**
+ * The key of each row of a lake object, as the lake dedupes by: `event_id` for `events`,
+ * `<run_id>@<version>` for `runs` (a redriven run finishes again at a higher version).
+ */
+export function rowKeysOf(table: "events" | "runs", bytes: Uint8Array): string[] {
+  const columns = table === "events" ? ["event_id"] : ["run_id", "version"];
+  const arrow = tableFromIPC(readParquet(bytes, { columns }).intoIPCStream());
+  const keys: string[] = [];
+  if (table === "events") {
+    const ids = arrow.getChild("event_id");
+    for (let i = 0; i < arrow.numRows; i++) keys.push(String(ids?.get(i)));
+  } else {
+    const runs = arrow.getChild("run_id");
+    const versions = arrow.getChild("version");
+    for (let i = 0; i < arrow.numRows; i++)
+      keys.push(runRowKey(String(runs?.get(i)), Number(versions?.get(i))));
+  }
+  return keys;
 }
 
 export const PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet";

@@ -1,9 +1,11 @@
 /**
  * `jobledger lake:backfill` (`npm run lake:backfill`): writes the lake from the event store, for
  * events from before the lake projector existed, tenant by tenant, with a progress bar.
- * Objects are named after the events they hold, so running it again replaces its own objects.
- * The projector's objects group events differently: to avoid rows written by both, pass
- * `--until` (the instant the projector started) or write a fresh `--prefix` and switch to it.
+ * It writes only what the lake does not hold yet: before writing to a partition it reads the
+ * event ids (and run rows) the partition's objects hold, so a lake the live projector already
+ * wrote, or an earlier backfill, never gets an event twice. An event the projector writes after
+ * the backfill read its partition (it was committed during the backfill) can still be written
+ * by both: backfill before the projector starts, or when it is caught up.
  */
 import { createLakeObjectStore } from "@jobledger/core/adapters/lake/from-config";
 import { createLakeWriter } from "@jobledger/core/adapters/lake/lake-writer";
@@ -43,7 +45,7 @@ export function register(program: Command): void {
         const { config, store: eventStore } = access;
         const tenants = options.tenant?.length ? options.tenant : [config.defaultTenant];
         const objectStore = createLakeObjectStore(config, options.prefix ?? config.lake.prefix);
-        const writer = createLakeWriter({ store: objectStore, eventStore });
+        const writer = createLakeWriter({ store: objectStore, eventStore, skipRowsInLake: true });
         const bar = options.progress
           ? new SingleBar({
               format: "{tenant} |{bar}| {value} events read, {rows} rows, {objects} objects",
@@ -57,6 +59,7 @@ export function register(program: Command): void {
           let read = 0;
           let rows = 0;
           let objects = 0;
+          let inLake = 0;
           // an estimate grows as pages arrive (the event store cannot count cheaply)
           bar?.start(1, 0, { tenant, rows, objects });
           let pending: DecodedEvent[] = [];
@@ -65,6 +68,7 @@ export function register(program: Command): void {
             const result = await writer.write(pending);
             rows += result.eventRows + result.runRows;
             objects += result.objects.length;
+            inLake += result.eventsInLake;
             pending = [];
           };
           let cursor: string | null = null;
@@ -82,7 +86,9 @@ export function register(program: Command): void {
           bar?.stop();
           totalEvents += read;
           totalObjects += objects;
-          process.stdout.write(`${tenant}: ${read} events read, ${rows} rows in ${objects} objects\n`);
+          process.stdout.write(
+            `${tenant}: ${read} events read, ${inLake} already in the lake, ${rows} rows in ${objects} objects\n`,
+          );
         }
         process.stdout.write(
           `lake backfill done: ${totalEvents} events, ${totalObjects} objects in ${createLakeObjectStore(config, options.prefix ?? config.lake.prefix).location}\n`,
