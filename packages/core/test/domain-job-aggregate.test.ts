@@ -140,17 +140,19 @@ describe("UpdateJob", () => {
       ]);
   });
 
-  it("replaces the header set when headers are given", () => {
+  it("merges headers by name, ignoring case; null removes one (RFC 7396)", () => {
     const withHeaders = definitionOf(
-      validInput({ request: { method: "POST", url: "https://a.example", headers: { A: "1", B: "2" } } }),
+      validInput({
+        request: { method: "POST", url: "https://a.example", headers: { A: "1", "X-Team": "x" } },
+      }),
     );
     given([created(withHeaders)])
-      .when({ type: "UpdateJob", patch: { request: { headers: { B: "2" } } } })
+      .when({ type: "UpdateJob", patch: { request: { headers: { B: "2", "x-team": "y", A: null } } } })
       .then([
         {
           type: "JobUpdated",
           data: {
-            changes: { request: { ...withHeaders.request, headers: { B: "2" } } },
+            changes: { request: { ...withHeaders.request, headers: { B: "2", "x-team": "y" } } },
             changedFields: ["request"],
           },
         },
@@ -213,37 +215,58 @@ describe("UpdateJob", () => {
       .then([]);
   });
 
-  it("replaces the schedule whole: options not given return to their defaults", () => {
-    const tuned = definitionOf(
-      validInput({
-        schedule: {
-          type: "cron",
-          expression: "0 2 * * *",
-          timezone: "Europe/Berlin",
-          jitterSeconds: 60,
-          dst: { nonexistent: "skip" },
-          endAt: "2027-01-01T00:00:00Z",
-        },
-      }),
-    );
+  const tuned = definitionOf(
+    validInput({
+      schedule: {
+        type: "cron",
+        expression: "0 2 * * *",
+        timezone: "Europe/Berlin",
+        jitterSeconds: 60,
+        dst: { nonexistent: "skip" },
+        startAt: "2026-01-01T00:00:00Z",
+        endAt: "2027-01-01T00:00:00Z",
+      },
+    }),
+  );
+
+  it("merges a partial schedule: zone, jitter, bounds and DST rules not given are kept", () => {
     given([created(tuned)])
-      .when({
-        type: "UpdateJob",
-        patch: { schedule: { type: "cron", expression: "0 3 * * *", timezone: "Europe/Berlin" } },
-      })
+      .when({ type: "UpdateJob", patch: { schedule: { expression: "0 3 * * *" } } })
+      .then([
+        {
+          type: "JobUpdated",
+          data: {
+            changes: { schedule: { ...tuned.schedule, expression: "0 3 * * *" } },
+            changedFields: ["schedule"],
+          },
+        },
+      ]);
+    given([created(tuned)])
+      .when({ type: "UpdateJob", patch: { schedule: { dst: { repeated: "both" } } } })
+      .then([
+        {
+          type: "JobUpdated",
+          data: {
+            changes: { schedule: { ...tuned.schedule, dst: { nonexistent: "skip", repeated: "both" } } },
+            changedFields: ["schedule"],
+          },
+        },
+      ]);
+  });
+
+  it("resets a schedule option to its default with null", () => {
+    given([created(tuned)])
+      .when({ type: "UpdateJob", patch: { schedule: { jitterSeconds: null, endAt: null, dst: null } } })
       .then([
         {
           type: "JobUpdated",
           data: {
             changes: {
               schedule: {
-                type: "cron",
-                expression: "0 3 * * *",
-                timezone: "Europe/Berlin",
-                dst: { nonexistent: "run-after", repeated: "first" },
-                startAt: null,
-                endAt: null,
+                ...tuned.schedule,
                 jitterSeconds: 0,
+                endAt: null,
+                dst: { nonexistent: "run-after", repeated: "first" },
               },
             },
             changedFields: ["schedule"],
@@ -252,11 +275,61 @@ describe("UpdateJob", () => {
       ]);
   });
 
-  it("refuses a catchUp that is cleared, or a schedule that would never fire", () => {
-    const cleared = given([created()])
-      .when({ type: "UpdateJob", patch: { catchUp: null } })
+  it("a new schedule type drops the old kind's fields and keeps the shared ones", () => {
+    given([created(tuned)])
+      .when({ type: "UpdateJob", patch: { schedule: { type: "rate", everySeconds: 300 } } })
+      .then([
+        {
+          type: "JobUpdated",
+          data: {
+            changes: {
+              schedule: {
+                type: "rate",
+                everySeconds: 300,
+                jitterSeconds: 60,
+                startAt: "2026-01-01T00:00:00.000Z",
+                endAt: "2027-01-01T00:00:00.000Z",
+              },
+            },
+            changedFields: ["schedule"],
+          },
+        },
+      ]);
+    // what the kind needs and the patch lacks is refused by name
+    const invalid = given([created(tuned)])
+      .when({ type: "UpdateJob", patch: { schedule: { type: "rate" } } })
       .then(ValidationFailed);
-    expect(cleared.issues).toEqual([{ path: "catchUp", message: "catchUp must be an object" }]);
+    expect(invalid.issues.map((i) => i.path)).toEqual(["schedule.everySeconds"]);
+    const removed = given([created(tuned)])
+      .when({ type: "UpdateJob", patch: { schedule: { timezone: null } } })
+      .then(ValidationFailed);
+    expect(removed.issues).toEqual([{ path: "schedule.timezone", message: "schedule.timezone is required" }]);
+    const nameless = given([created()])
+      .when({ type: "UpdateJob", patch: { name: null } })
+      .then(ValidationFailed);
+    expect(nameless.issues).toEqual([{ path: "name", message: "name is required" }]);
+  });
+
+  it("arrays replace (tags, retry.retryOn); catchUp: null returns it to its defaults", () => {
+    const tagged = definitionOf(validInput({ tags: ["a", "b"], catchUp: { maxRuns: 5 } }));
+    given([created(tagged)])
+      .when({ type: "UpdateJob", patch: { tags: ["c"], retry: { retryOn: ["timeout"] }, catchUp: null } })
+      .then([
+        {
+          type: "JobUpdated",
+          data: {
+            changes: {
+              retry: { ...tagged.retry, retryOn: ["timeout"] },
+              catchUp: { windowSeconds: 3600, maxRuns: 1 },
+              tags: ["c"],
+            },
+            changedFields: ["retry", "tags", "catchUp"],
+          },
+        },
+      ]);
+  });
+
+  it("refuses a schedule that would never fire", () => {
     const never = given([created()])
       .when({
         type: "UpdateJob",

@@ -594,10 +594,8 @@ describe("JobPatchInput", () => {
         { path: "catchUp.extra", message: "catchUp.extra is not a known field" },
       ],
     });
-    expect(parseJobPatch({ catchUp: null })).toEqual({
-      ok: false,
-      issues: [{ path: "catchUp", message: "catchUp must be an object" }],
-    });
+    // a merge patch's null removes the field, so the merged definition takes the default
+    expect(parseJobPatch({ catchUp: null })).toEqual({ ok: true, value: { catchUp: null } });
   });
 
   it("refuses an empty patch, unknown fields and bad values with their paths", () => {
@@ -615,9 +613,30 @@ describe("JobPatchInput", () => {
       ok: false,
       issues: [{ path: "schedule.timezone" }],
     });
-    expect(parseJobPatch({ name: null })).toEqual({
+    expect(parseJobPatch({ name: 42 })).toEqual({
       ok: false,
       issues: [{ path: "name", message: "name must be a string" }],
+    });
+    expect(parseJobPatch({ schedule: { everySeconds: "often", dst: { repeated: "twice" } } })).toMatchObject({
+      ok: false,
+      issues: [{ path: "schedule.dst.repeated" }, { path: "schedule.everySeconds" }],
+    });
+    expect(parseJobPatch({ request: { headers: { "X-A": 1 } } })).toMatchObject({
+      ok: false,
+      issues: [{ path: "request.headers.X-A" }],
+    });
+  });
+
+  it("takes a part of a schedule and null for any field (RFC 7396: null removes)", () => {
+    expect(parseJobPatch({ schedule: { expression: "0 3 * * *" } })).toEqual({
+      ok: true,
+      value: { schedule: { expression: "0 3 * * *" } },
+    });
+    expect(
+      parseJobPatch({ name: null, schedule: { jitterSeconds: null }, request: { headers: { "X-A": null } } }),
+    ).toEqual({
+      ok: true,
+      value: { name: null, schedule: { jitterSeconds: null }, request: { headers: { "X-A": null } } },
     });
   });
 });

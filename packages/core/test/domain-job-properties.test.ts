@@ -22,7 +22,7 @@ const context = { allowList: EMPTY_ALLOW_LIST };
 
 const zones = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Lord_Howe"];
 const crons = ["* * * * *", "0 2 * * *", "*/15 9-17 * * MON-FRI", "30 0 1 * *", "0 */10 * * * *"];
-const hosts = ["api.example.com", "hooks.example.org", "8.8.8.8", "[2001:db8::1]", "example.net:8443"];
+const hosts = ["api.example.com", "hooks.example.org", "8.8.8.8", "[2606:4700::1111]", "example.net:8443"];
 
 const name = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0);
 const headerName = fc.stringMatching(/^X-[A-Za-z0-9]{1,12}$/);
@@ -141,6 +141,18 @@ const definitionInput: fc.Arbitrary<JobDefinitionInputValue> = fc.record(
   { requiredKeys: ["name", "request", "schedule"] },
 );
 
+/** Headers after a merge patch's headers (names match ignoring case; given wins). */
+function mergedHeaders(
+  current: Record<string, string>,
+  given: Record<string, string | null> | null | undefined,
+): Record<string, string> {
+  if (!given) return current;
+  const names = new Set(Object.keys(given).map((n) => n.toLowerCase()));
+  const kept = Object.entries(current).filter(([n]) => !names.has(n.toLowerCase()));
+  const set = Object.entries(given).filter((e): e is [string, string] => e[1] !== null);
+  return Object.fromEntries([...kept, ...set]);
+}
+
 /** A patch of 1..n fields drawn from another valid definition. */
 const patchFrom = (other: JobDefinitionInputValue): fc.Arbitrary<JobPatchInputValue> =>
   fc.subarray([...JOB_FIELDS], { minLength: 1 }).map((fields) => {
@@ -221,8 +233,11 @@ describe("decide / fold", () => {
         ) as JobState;
         const events = decide({ type: "UpdateJob", patch }, state, context);
         const after = fold(stored(events, 2), state) as JobState;
-        // patches are drawn from parsed definitions, so their values are already normal
-        expect(after.definition).toEqual({ ...state.definition, ...patch });
+        // patches are drawn from parsed definitions, so their values are already normal; the
+        // headers merge by name (case-insensitive), every other field replaces
+        const headers = mergedHeaders(state.definition.request.headers, patch.request?.headers);
+        const request = patch.request ? { ...patch.request, headers } : state.definition.request;
+        expect(after.definition).toEqual({ ...state.definition, ...patch, request });
         const differing = JOB_FIELDS.filter(
           (f) => !isDeepStrictEqual(state.definition[f], after.definition[f]),
         );

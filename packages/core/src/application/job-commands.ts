@@ -128,14 +128,18 @@ export function createJobCommands(deps: JobCommandsDeps): JobCommands {
       if (typeof request !== "object" || request === null || !("headers" in request)) return request;
       const headers = (request as { headers: unknown }).headers;
       if (typeof headers !== "object" || headers === null) return request;
-      if (Object.values(headers).some((v) => typeof v !== "string")) return request; // decide refuses it
+      const entries = Object.entries(headers);
+      if (entries.some(([, v]) => typeof v !== "string" && v !== null)) return request; // decide refuses it
+      // in a patch, null removes that header (JSON Merge Patch): only the values are sealed
+      const values = Object.fromEntries(entries.filter(([, v]) => v !== null)) as Record<string, string>;
+      const removed = Object.fromEntries(entries.filter(([, v]) => v === null));
       // the plain values are checked before sealing: a sealed value is longer than what was sent
-      const issues = Object.entries(headers as Record<string, string>).flatMap(([name, value]) => {
+      const issues = Object.entries(values).flatMap(([name, value]) => {
         const message = headerValueProblem(name, value);
         return message ? [{ path: `request.headers.${name}`, message }] : [];
       });
       if (issues.length > 0) throw new ValidationFailed(issues);
-      return { ...request, headers: secrets.seal(tenant, headers as Record<string, string>, previous) };
+      return { ...request, headers: { ...secrets.seal(tenant, values, previous), ...removed } };
     };
     if (command.type === "CreateJob") {
       const definition = command.definition as { request?: unknown };

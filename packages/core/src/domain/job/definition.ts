@@ -10,13 +10,12 @@
  * at a time, or unlimited with overlap "allow"), `catchUp` `{ windowSeconds: 3600,
  * maxRuns: 1 }`; the sub-fields of `dst` and `catchUp` default one by one.
  *
- * Patch semantics (explicit): top-level fields given in a patch replace the job's values;
- * `request`, `retry` and `catchUp` are merged one level deep, so `{ request: { url } }`
- * changes only the URL (but `request.headers`, when given, replaces the whole header set);
- * `schedule` (with its bounds, jitter and DST rules) and `tags` are replaced whole, so a
- * schedule given without `jitterSeconds` gets the default 0 again; `description: null`,
- * `concurrency: null` and `request.body: null` clear them. The merged definition is then
- * validated again as a whole (see `mergePatch` in patch.ts).
+ * Patch semantics: a patch is a JSON Merge Patch (RFC 7396) of the definition. Objects merge
+ * recursively, so `{ schedule: { expression } }` keeps the zone, jitter, bounds and DST rules
+ * and `{ request: { headers: { "X-A": "1" } } }` sets one header; `null` removes a field,
+ * which returns it to its default (`description`, `concurrency` and `request.body` to null,
+ * `schedule.jitterSeconds` to 0, ...); arrays (`tags`, `retry.retryOn`) replace. The merged
+ * definition is then validated again as a whole (see `mergePatch` in patch.ts).
  *
  * Normalisation (so that re-validating a valid definition changes nothing): name and
  * description are trimmed (an empty description becomes null), `schedule.at`,
@@ -299,21 +298,22 @@ const scheduleBounds = {
     .describe("each run starts a deterministic 0..jitterSeconds after its fire time"),
 };
 
+const DstNonexistent = z.enum(DST_NONEXISTENT, {
+  error: fieldError("schedule.dst.nonexistent", `one of ${DST_NONEXISTENT.join(", ")}`),
+});
+const DstRepeated = z.enum(DST_REPEATED, {
+  error: fieldError("schedule.dst.repeated", `one of ${DST_REPEATED.join(", ")}`),
+});
+
 const Dst = z
   .strictObject(
     {
-      nonexistent: z
-        .enum(DST_NONEXISTENT, {
-          error: fieldError("schedule.dst.nonexistent", `one of ${DST_NONEXISTENT.join(", ")}`),
-        })
-        .default(DEFAULT_DST.nonexistent)
-        .describe("a wall time a spring-forward gap skips: run after the gap, or skip that day"),
-      repeated: z
-        .enum(DST_REPEATED, {
-          error: fieldError("schedule.dst.repeated", `one of ${DST_REPEATED.join(", ")}`),
-        })
-        .default(DEFAULT_DST.repeated)
-        .describe("a wall time a fall-back repeats: fire at the first occurrence only, or at both"),
+      nonexistent: DstNonexistent.default(DEFAULT_DST.nonexistent).describe(
+        "a wall time a spring-forward gap skips: run after the gap, or skip that day",
+      ),
+      repeated: DstRepeated.default(DEFAULT_DST.repeated).describe(
+        "a wall time a fall-back repeats: fire at the first occurrence only, or at both",
+      ),
     },
     { error: objectError("schedule.dst") },
   )
@@ -554,49 +554,97 @@ export const JobDefinitionInput = z.strictObject(
   { error: objectError("the job definition") },
 );
 
+/** A JSON Merge Patch member: absent keeps the value, null removes it (back to its default). */
+const removable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
+
+/** Header name → value, or null to remove that header; given values obey the header rules. */
+const HeadersPatch = z
+  .record(
+    HeaderName,
+    z.string({ error: "request.headers: a header value must be a string or null" }).nullable(),
+    { error: fieldError("request.headers", "an object of name → value or null") },
+  )
+  .superRefine((headers, ctx) => {
+    const values = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== null));
+    const checked = Headers.safeParse(values);
+    if (checked.success) return;
+    for (const issue of checked.error.issues) {
+      ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+    }
+  });
+
 const RequestPatch = z.strictObject(
-  { method: Method, url: Url, headers: Headers, body: Body, timeoutMs: TimeoutMs },
+  {
+    method: removable(Method),
+    url: removable(Url),
+    headers: removable(HeadersPatch).describe(
+      "merged by name (case-insensitive) into the current headers; a null value removes that header",
+    ),
+    body: removable(Body),
+    timeoutMs: removable(TimeoutMs),
+  },
   { error: objectError("request") },
 );
 
+const SchedulePatch = z.strictObject(
+  {
+    type: removable(
+      z.enum(["cron", "rate", "once"], { error: fieldError("schedule.type", "one of cron, rate, once") }),
+    ).describe("changing it drops the fields only the old kind of schedule has"),
+    expression: removable(CronSchedule.shape.expression),
+    timezone: removable(CronSchedule.shape.timezone),
+    dst: removable(
+      z.strictObject(
+        { nonexistent: removable(DstNonexistent), repeated: removable(DstRepeated) },
+        { error: objectError("schedule.dst") },
+      ),
+    ),
+    everySeconds: removable(RateSchedule.shape.everySeconds),
+    at: removable(OnceSchedule.shape.at),
+    startAt: removable(scheduleBounds.startAt.unwrap()),
+    endAt: removable(scheduleBounds.endAt.unwrap()),
+    jitterSeconds: removable(scheduleBounds.jitterSeconds.unwrap()),
+  },
+  { error: objectError("schedule") },
+);
+
+const RetryPatch = z.strictObject(
+  {
+    maxAttempts: removable(MaxAttempts),
+    initialDelayMs: removable(delay("initialDelayMs")),
+    maxDelayMs: removable(delay("maxDelayMs")),
+    multiplier: removable(Multiplier),
+    retryOn: removable(RetryOnSet).describe("replaces the whole list"),
+  },
+  { error: objectError("retry") },
+);
+
+const CatchUpPatch = z.strictObject(
+  { windowSeconds: removable(CatchUpWindowSeconds), maxRuns: removable(CatchUpMaxRuns) },
+  { error: objectError("catchUp") },
+);
+
 /**
- * The body of "change a job": every top-level field optional, at least one given.
- * `request` and `retry` hold only the sub-fields to change (merged into the current ones).
+ * The body of "change a job": a JSON Merge Patch (RFC 7396) of the definition, at least one
+ * field given. Objects merge recursively, null removes a field (it returns to its default),
+ * arrays replace; see patch.ts for the two rules of our own (header names match ignoring
+ * case; a new `schedule.type` drops the old kind's fields). Each value given is checked here;
+ * the merged definition is then validated whole.
  */
 export const JobPatchInput = z
   .strictObject(
     {
-      name: Name.optional(),
-      description: Description.optional(),
-      request: RequestPatch.partial()
-        .optional()
-        .describe("only the sub-fields to change; headers, when given, replace the whole header set"),
-      schedule: Schedule.optional(),
-      retry: z
-        .strictObject(
-          {
-            maxAttempts: MaxAttempts,
-            initialDelayMs: delay("initialDelayMs"),
-            maxDelayMs: delay("maxDelayMs"),
-            multiplier: Multiplier,
-            retryOn: RetryOnSet,
-          },
-          { error: objectError("retry") },
-        )
-        .partial()
-        .optional()
-        .describe("only the sub-fields to change"),
-      overlap: Overlap.optional(),
-      concurrency: Concurrency.optional().describe("null clears it"),
-      catchUp: z
-        .strictObject(
-          { windowSeconds: CatchUpWindowSeconds, maxRuns: CatchUpMaxRuns },
-          { error: objectError("catchUp") },
-        )
-        .partial()
-        .optional()
-        .describe("only the sub-fields to change"),
-      tags: Tags.optional(),
+      name: removable(Name),
+      description: removable(Description).describe("null clears it"),
+      request: removable(RequestPatch).describe("only the sub-fields to change"),
+      schedule: removable(SchedulePatch).describe(
+        "only the sub-fields to change: the zone, jitter, bounds and DST rules not given are kept",
+      ),
+      retry: removable(RetryPatch).describe("only the sub-fields to change"),
+      overlap: removable(Overlap),
+      concurrency: removable(Concurrency).describe("null clears it"),
+      catchUp: removable(CatchUpPatch).describe("only the sub-fields to change"),
+      tags: removable(Tags).describe("replaces the whole list"),
     },
     { error: objectError("the patch") },
   )

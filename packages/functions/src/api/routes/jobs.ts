@@ -151,11 +151,25 @@ export function registerJobRoutes(app: Api, deps: ApiDeps): void {
       method: "patch",
       path: "/v1/jobs/{id}",
       tags: ["jobs"],
-      summary: "Change a job (only the fields given)",
+      summary: "Change a job (a JSON Merge Patch, RFC 7396)",
+      description:
+        "The body is a JSON Merge Patch (RFC 7396) of the job definition, sent as " +
+        "`application/merge-patch+json` or, meaning the same, `application/json`: objects merge " +
+        "recursively (`{schedule: {expression}}` keeps the zone, jitter, bounds and DST rules), " +
+        "`null` removes a field so it returns to its default (a required one is then refused), " +
+        "arrays replace. Header names in `request.headers` match ignoring case; a new " +
+        "`schedule.type` drops the fields only the old kind has. The merged definition is " +
+        "validated whole: what is wrong with it is a 422 naming the field.",
       request: {
         params: JobIdParam,
         headers: IfMatch,
-        body: { required: true, content: { "application/json": { schema: JobPatchInput } } },
+        body: {
+          required: true,
+          content: {
+            "application/merge-patch+json": { schema: JobPatchInput },
+            "application/json": { schema: JobPatchInput },
+          },
+        },
       },
       responses: {
         200: { description: "changed", content: jobContent },
