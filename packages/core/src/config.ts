@@ -124,6 +124,11 @@ export interface AppConfig {
     clockToleranceSeconds: number;
     /** requests per principal per minute (fixed window, per instance); null = unlimited */
     rateLimitPerMinute: number | null;
+    /**
+     * failed authentication attempts per client address (and per API key id) per minute,
+     * checked before any credential lookup; null = unlimited
+     */
+    failedAuthPerMinute: number | null;
     /** the console's origin, the only one CORS allows; unset = no CORS */
     consoleOrigin: string | undefined;
     /** key for secrets in job definitions; falls back to the signing master key */
@@ -362,6 +367,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
         env.JOBLEDGER_RATE_LIMIT === "unlimited"
           ? null
           : intFrom(env, "JOBLEDGER_RATE_LIMIT", 6000, 1, 1_000_000),
+      failedAuthPerMinute:
+        env.JOBLEDGER_AUTH_FAILURE_LIMIT === "unlimited"
+          ? null
+          : intFrom(env, "JOBLEDGER_AUTH_FAILURE_LIMIT", 60, 1, 1_000_000),
       consoleOrigin: env.JOBLEDGER_CONSOLE_ORIGIN || undefined,
       secretsKey: env.JOBLEDGER_SECRETS_KEY || undefined,
     },

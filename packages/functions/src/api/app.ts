@@ -7,6 +7,7 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { createAuthFailureLimiter } from "./auth-failure-limit/index.ts";
 import type { ApiDeps, ApiEnv } from "./context.ts";
 import { idempotencyKeys, jsonBodies, rateLimit, resolvePrincipal } from "./middleware.ts";
 import { observeRequests } from "./observe-requests.ts";
@@ -39,7 +40,8 @@ export function createApi(deps: ApiDeps): Api {
       cors({ origin: deps.config.auth.consoleOrigin, exposeHeaders: corsExposed, maxAge: 600 }),
     );
   }
-  app.use("/v1/*", resolvePrincipal(deps));
+  const failedAuth = createAuthFailureLimiter(deps.config.auth.failedAuthPerMinute, deps.clock);
+  app.use("/v1/*", resolvePrincipal(deps, failedAuth));
   app.use("/v1/*", rateLimit(deps.config.auth.rateLimitPerMinute, deps.clock));
   app.use("/v1/*", ...jsonBodies(deps.config.api.maxBodyBytes));
   // text that cannot be stored (NUL, lone surrogates) is refused here for every route (ADR 0010)

@@ -9,6 +9,7 @@ import type { Clock } from "@jobledger/core/ports/clock";
 import type { IdempotencyStore } from "@jobledger/core/ports/idempotency";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import type { AuthFailureLimiter } from "./auth-failure-limit/index.ts";
 import type { ApiDeps, ApiEnv } from "./context.ts";
 import { type Problem, ProblemError, problemResponse, problems, problemType } from "./problem.ts";
 
@@ -17,18 +18,36 @@ import { type Problem, ProblemError, problemResponse, problems, problemType } fr
  * JWT or an API key) gives the Principal, the Principal gives tenant and actor, and the policy
  * table (`@jobledger/core/auth/policy`) gives the role the route needs. Missing or invalid
  * credentials → 401 with `WWW-Authenticate`; too small a role → 403. Nothing else may set the
- * tenant.
+ * tenant. With `failures`, a client over its limit of failed attempts is 429 before any lookup.
  */
-export function resolvePrincipal(deps: Pick<ApiDeps, "authenticator">): MiddlewareHandler<ApiEnv> {
+export function resolvePrincipal(
+  deps: Pick<ApiDeps, "authenticator">,
+  failures?: AuthFailureLimiter,
+): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     let principal: Principal;
+    const credentials = { authorization: c.req.header("authorization"), apiKey: c.req.header("x-api-key") };
+    // too many failed attempts from this address (or against this key id): no lookup at all
+    const retryAfter = failures?.check(c, credentials) ?? null;
+    if (retryAfter !== null) {
+      const res = problemResponse(
+        c,
+        new ProblemError(
+          429,
+          "rate-limited",
+          "Too many requests",
+          `too many failed authentication attempts from this client; retry in ${retryAfter} s`,
+        ),
+      );
+      res.headers.set("Retry-After", String(retryAfter));
+      return res;
+    }
     try {
-      principal = await deps.authenticator.authenticate({
-        authorization: c.req.header("authorization"),
-        apiKey: c.req.header("x-api-key"),
-      });
+      principal = await deps.authenticator.authenticate(credentials);
+      failures?.succeeded(credentials);
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
+      failures?.failed(c, credentials);
       const res = problemResponse(
         c,
         new ProblemError(401, "unauthenticated", "Authentication required", error.message),
