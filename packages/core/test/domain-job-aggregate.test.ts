@@ -228,6 +228,7 @@ describe("UpdateJob", () => {
       },
     }),
   );
+  const tunedCron = tuned.schedule as Extract<typeof tuned.schedule, { type: "cron" }>;
 
   it("merges a partial schedule: zone, jitter, bounds and DST rules not given are kept", () => {
     given([created(tuned)])
@@ -236,7 +237,7 @@ describe("UpdateJob", () => {
         {
           type: "JobUpdated",
           data: {
-            changes: { schedule: { ...tuned.schedule, expression: "0 3 * * *" } },
+            changes: { schedule: { ...tunedCron, expression: "0 3 * * *" } },
             changedFields: ["schedule"],
           },
         },
@@ -247,7 +248,7 @@ describe("UpdateJob", () => {
         {
           type: "JobUpdated",
           data: {
-            changes: { schedule: { ...tuned.schedule, dst: { nonexistent: "skip", repeated: "both" } } },
+            changes: { schedule: { ...tunedCron, dst: { nonexistent: "skip", repeated: "both" } } },
             changedFields: ["schedule"],
           },
         },
@@ -263,7 +264,7 @@ describe("UpdateJob", () => {
           data: {
             changes: {
               schedule: {
-                ...tuned.schedule,
+                ...tunedCron,
                 jitterSeconds: 0,
                 endAt: null,
                 dst: { nonexistent: "run-after", repeated: "first" },
