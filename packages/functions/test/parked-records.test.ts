@@ -3,6 +3,9 @@
  * (as a newer writer's event type would be) is parked by every consumer, the rest of the
  * system goes on, the operator sees it in the API and retries it after the fix.
  */
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { localIssuer } from "@jobledger/core/adapters/auth/local-issuer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +13,8 @@ import { jobCreated } from "../../core/test/support/events.ts";
 import { eventually, startTestSystem, type TestSystem } from "./support/local-system.ts";
 import { publishUndecodableCommit } from "./support/poison.ts";
 
+const run = promisify(execFile);
+const BIN = path.resolve(import.meta.dirname, "../bin/jobledger.js");
 let sys: TestSystem;
 beforeAll(async () => {
   sys = await startTestSystem();
@@ -68,11 +73,18 @@ describe("a record no consumer can decode", () => {
     const asViewer = await sys.http("/v1/system/parked", { headers: { authorization: `Bearer ${viewer}` } });
     expect(asViewer.status).toBe(403);
 
-    // before the fix a retry fails and keeps the entry
-    const early = await sys.json("POST", "/v1/system/parked/retry", { consumer: "postgres-projector" });
-    expect(((await early.json()) as { results: { status: string }[] }).results).toEqual([
-      expect.objectContaining({ consumer: "postgres-projector", streamId, status: "failed" }),
-    ]);
+    // the CLI lists it through the API, with the dev token from the data folder
+    const cli = (...args: string[]) =>
+      run("node", [BIN, "parked", ...args, "--api-url", sys.url, "--data-dir", sys.config.dataDir]);
+    const listed = await cli("list");
+    expect(listed.stdout).toContain(`postgres-projector  ${streamId}  versions 1-1`);
+    expect(listed.stdout).toContain("InvalidChangeRecord");
+
+    // before the fix a retry fails, keeps the entry and says so (exit status 2)
+    const early = await cli("retry", "--consumer", "postgres-projector").catch((e) => e);
+    expect(early.code).toBe(2);
+    expect(early.stdout).toContain(`postgres-projector  ${streamId}  still parked: UnknownSchemaError`);
+    expect(early.stderr).toContain("1 parked stream(s) failed again and stay parked");
 
     // the fix: the commit now holds an event this code reads
     await sys.services.dynamo.doc.send(

@@ -5,6 +5,7 @@
 import type { ParkedStream } from "@jobledger/core/ports/parked-records";
 import type { Command } from "commander";
 import { type ApiOptions, apiClient, withApiOptions } from "../api-client.ts";
+import { CliError } from "../program.ts";
 
 interface RetryResult {
   consumer: string;
@@ -65,6 +66,7 @@ export function register(program: Command): void {
               : "was no longer parked";
         process.stdout.write(`${r.consumer}  ${r.streamId}  ${what}\n`);
       }
-      if (results.some((r) => r.status === "failed")) process.exitCode = 1;
+      const failed = results.filter((r) => r.status === "failed").length;
+      if (failed > 0) throw new CliError(`${failed} parked stream(s) failed again and stay parked`);
     });
 }
