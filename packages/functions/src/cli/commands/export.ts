@@ -21,6 +21,7 @@ import {
 } from "@jobledger/core/adapters/postgres/folder-lock";
 import { type ExportFilter, exportLines, ndjsonLine } from "@jobledger/core/application/audit/export";
 import { type AppConfig, loadConfig } from "@jobledger/core/config";
+import { createLogger } from "@jobledger/core/logging";
 import type { Command } from "commander";
 import { CliError } from "../program.ts";
 
@@ -78,7 +79,12 @@ export async function openEventStore(
     }
     throw error;
   }
-  const store = new DynamoEventStore({ doc: dynamo.doc, tableName: config.dynamodb.eventsTable });
+  const store = new DynamoEventStore({
+    doc: dynamo.doc,
+    tableName: config.dynamodb.eventsTable,
+    // stdout carries the command's output (NDJSON, reports): the store's warnings go to stderr
+    logger: createLogger("event-store", "warn", { destination: process.stderr }),
+  });
   return {
     config,
     store,
