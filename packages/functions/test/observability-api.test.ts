@@ -71,6 +71,40 @@ describe("health", () => {
     }
   });
 
+  it("stays ready while a dependency is slow but answers, and goes not-ready after it fails twice", async () => {
+    // slower than the old 2 s timeout that turned a busy kinesalite into a 503
+    let failing = false;
+    const busy = {
+      name: "busy-stream",
+      check: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        if (failing) throw new Error("connection reset");
+      },
+    };
+    const tracker = sys.services.api.dependencyTracker;
+    sys.services.api.readiness.push(busy);
+    try {
+      const slow = await sys.http("/ready");
+      expect(slow.status).toBe(200);
+      const body = (await slow.json()) as { dependencies: { name: string; status: string }[] };
+      expect(body.dependencies.find((d) => d.name === "busy-stream")?.status).toBe("up");
+
+      failing = true;
+      await tracker?.checkNow();
+      await tracker?.checkNow();
+      const down = await sys.http("/ready");
+      expect(down.status).toBe(503);
+      expect(
+        ((await down.json()) as { dependencies: { name: string; status: string }[] }).dependencies,
+      ).toContainEqual(
+        expect.objectContaining({ name: "busy-stream", status: "down", error: "connection reset" }),
+      );
+    } finally {
+      sys.services.api.readiness.splice(sys.services.api.readiness.indexOf(busy), 1);
+      await tracker?.checkNow();
+    }
+  }, 30_000);
+
   it("answers 503 naming the dependency that is down", async () => {
     const broken = {
       name: "broken-store",

@@ -15,6 +15,7 @@ import type { Principal } from "@jobledger/core/auth/principal";
 import type { AppConfig } from "@jobledger/core/config";
 import type { Logger } from "@jobledger/core/logging";
 import type { DeliveryLog, PreferenceStore } from "@jobledger/core/notifications/ports";
+import type { DependencyTracker } from "@jobledger/core/observability/dependency-watch";
 import type { SystemStatusSources } from "@jobledger/core/observability/system-status";
 import type { AnalyticsEngine } from "@jobledger/core/ports/analytics-engine";
 import type { Clock } from "@jobledger/core/ports/clock";
@@ -39,6 +40,8 @@ export interface ApiDeps {
   runQueries: RunQueries;
   idempotency: IdempotencyStore;
   readiness: ReadinessCheck[];
+  /** tracks `readiness` across checks (the local runtime's watch shares it); absent = one per app */
+  dependencyTracker?: DependencyTracker;
   /** SQL over the analytics lake (DuckDB locally, Athena on AWS); absent = analytics routes answer 503 */
   analytics?: AnalyticsEngine | null;
   /** the live read model (Redis); null or absent when Redis is off or unreachable */

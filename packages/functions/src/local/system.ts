@@ -31,7 +31,7 @@ import {
 import { type AppConfig, loadConfig } from "@jobledger/core/config";
 import { createLogger, type Logger } from "@jobledger/core/logging";
 import { measureConsumerLag } from "@jobledger/core/observability/consumer-lag";
-import { watchDependencies } from "@jobledger/core/observability/dependency-watch";
+import { trackDependencies, watchDependencies } from "@jobledger/core/observability/dependency-watch";
 import type { Clock } from "@jobledger/core/ports/clock";
 import { createApi } from "../api/app.ts";
 import { createServices, type Services } from "../wiring.ts";
@@ -142,9 +142,12 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
           consumers: services.consumers.map((c) => c.name),
         }),
     };
+    // `/ready` answers from the watch's passes (see dependency-watch.ts)
+    services.api.dependencyTracker = trackDependencies(services.api.readiness);
     const dependencyWatch = watchDependencies(services.api.readiness, {
       everyMs: 5000,
       logger: logger.child({ component: "dependencies" }),
+      tracker: services.api.dependencyTracker,
     });
 
     const tick = () => services.scheduler.tick();

@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createRoute, z } from "@hono/zod-openapi";
-import { checkDependency } from "@jobledger/core/observability/dependency-watch";
+import { trackDependencies } from "@jobledger/core/observability/dependency-watch";
 import { prometheusBackend, throughput } from "@jobledger/core/observability/system-status";
 import { getAbsoluteFSPath } from "swagger-ui-dist";
 import type { Api } from "../app.ts";
@@ -20,6 +20,12 @@ const DependencyStatus = z.object({
   status: z.enum(["up", "down"]),
   latencyMs: z.number(),
   error: z.string().optional(),
+  failures: z
+    .number()
+    .int()
+    .optional()
+    .openapi({ description: "failed checks in a row (0 after an answer)" }),
+  checkedAt: z.string().optional().openapi({ description: "when the check this status comes from started" }),
 });
 
 const Readiness = z
@@ -118,6 +124,8 @@ const referencePage = `<!doctype html>
 </body></html>`;
 
 export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
+  // the local runtime's background watch shares its tracker; elsewhere (Lambda) requests do the passes
+  const dependencies = deps.dependencyTracker ?? trackDependencies(deps.readiness);
   app.get("/health", (c) => c.json({ status: "ok" }));
 
   app.openapi(
@@ -126,6 +134,8 @@ export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
       path: "/ready",
       tags: ["system"],
       summary: "Readiness: every dependency with its status and latency",
+      description:
+        "A dependency that answered before counts as down after two failed checks in a row (an error, or no answer within 10 s); a slow answer is up. The statuses come from the last check pass while it is recent (the local runtime checks every 5 s).",
       responses: {
         200: {
           description: "every dependency answers",
@@ -135,9 +145,12 @@ export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
       },
     }),
     async (c) => {
-      const dependencies = await Promise.all(deps.readiness.map((dep) => checkDependency(dep)));
-      const ready = dependencies.every((d) => d.status === "up");
-      return c.json({ status: ready ? "ready" : "not-ready", dependencies } as const, ready ? 200 : 503);
+      const statuses = await dependencies.statuses();
+      const ready = statuses.every((d) => d.status === "up");
+      return c.json(
+        { status: ready ? "ready" : "not-ready", dependencies: statuses } as const,
+        ready ? 200 : 503,
+      );
     },
   );
 
@@ -162,11 +175,11 @@ export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
     }),
     async (c) => {
       const sources = deps.observability;
-      const [consumers, schedules, counted, dependencies, parked] = await Promise.all([
+      const [consumers, schedules, counted, dependencyStatuses, parked] = await Promise.all([
         sources?.consumerLag ? sources.consumerLag() : null,
         sources?.scheduleLag ? sources.scheduleLag(c.get("tenant"), deps.clock.now()) : null,
         throughput(),
-        Promise.all(deps.readiness.map((dep) => checkDependency(dep))),
+        dependencies.statuses(),
         deps.parked ? deps.parked.list(c.get("tenant")) : null,
       ]);
       const byConsumer: Record<string, number> = {};
@@ -177,7 +190,7 @@ export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
           consumers,
           schedules,
           throughput: counted,
-          dependencies,
+          dependencies: dependencyStatuses,
           parked: parked ? { streams: parked.length, byConsumer } : null,
         },
         200,
