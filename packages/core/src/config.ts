@@ -144,6 +144,8 @@ export interface AppConfig {
     cacheTtlSeconds: number;
     /** comment line sent on an idle /v1/live stream this often */
     heartbeatMs: number;
+    /** open /v1/live streams one principal may hold on one API instance (each holds a Redis connection) */
+    liveStreamsPerPrincipal: number;
   };
 }
 
@@ -379,6 +381,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       keyPrefix: redisPrefixFrom(env, stage, changeFeed, dataDir),
       cacheTtlSeconds: intFrom(env, "JOBLEDGER_CACHE_TTL", 30, 1, 24 * 3600),
       heartbeatMs: intFrom(env, "JOBLEDGER_LIVE_HEARTBEAT_MS", 15_000, 100, 300_000),
+      liveStreamsPerPrincipal: intFrom(env, "JOBLEDGER_LIVE_MAX_STREAMS", 5, 1, 10_000),
     },
   };
 }

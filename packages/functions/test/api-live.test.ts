@@ -4,6 +4,7 @@
  * the events as Server-Sent Events (with Last-Event-ID resume and heartbeats).
  */
 import { randomUUID } from "node:crypto";
+import { localIssuer } from "@jobledger/core/adapters/auth/local-issuer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestSystem, type TestSystem } from "./support/local-system.ts";
 
@@ -197,6 +198,53 @@ describe("live status", () => {
         .split("\n")
         .filter((line) => line.includes(`name=live-feed:${prefix}:`));
     await eventually(async () => ((await open()).length === 0 ? true : undefined));
+  });
+});
+
+describe("open streams per principal", () => {
+  /** opens /v1/live and waits for its first bytes; the stream stays open until `close` */
+  async function openStream(headers: Record<string, string> = {}) {
+    const abort = new AbortController();
+    const res = await sys.http("/v1/live", { headers, signal: abort.signal });
+    if (res.status === 200) await res.body?.getReader().read();
+    return { res, close: () => abort.abort() };
+  }
+
+  it("are capped (JOBLEDGER_LIVE_MAX_STREAMS, 5 by default): 429 problem beyond, others unaffected", async () => {
+    expect(sys.config.redis.liveStreamsPerPrincipal).toBe(5);
+    const held = [];
+    for (let i = 0; i < 5; i++) held.push(await openStream());
+    try {
+      expect(held.map((s) => s.res.status)).toEqual([200, 200, 200, 200, 200]);
+      const sixth = await openStream();
+      expect(sixth.res.status).toBe(429);
+      expect(sixth.res.headers.get("content-type")).toContain("application/problem+json");
+      expect(((await sixth.res.json()) as { type: string }).type).toBe("/problems/too-many-live-streams");
+
+      // another principal of the same tenant has its own slots
+      const issuer = await localIssuer(sys.config.dataDir, { create: false });
+      const other = await issuer.mint({
+        tenant: "default",
+        role: "viewer",
+        subject: "watcher",
+        ttlSeconds: 600,
+      });
+      const theirs = await openStream({ authorization: `Bearer ${other}` });
+      expect(theirs.res.status).toBe(200);
+      theirs.close();
+
+      // a closed stream gives its slot back
+      held.pop()?.close();
+      const again = await eventually(async () => {
+        const s = await openStream();
+        if (s.res.status === 200) return s;
+        await s.res.arrayBuffer();
+        return undefined;
+      });
+      held.push(again);
+    } finally {
+      for (const s of held) s.close();
+    }
   });
 });
 

@@ -12,7 +12,7 @@ import { streamSSE } from "hono/streaming";
 import type { Api } from "../app.ts";
 import type { ApiDeps } from "../context.ts";
 import { errorResponses } from "../openapi-shared.ts";
-import { problems } from "../problem.ts";
+import { ProblemError, problems } from "../problem.ts";
 
 const LATEST_RUNS = 20;
 const FEED_ID = /^\d{1,20}-\d{1,20}$/;
@@ -67,6 +67,23 @@ const serviceUnavailable = {
 
 export function registerLiveRoutes(app: Api, deps: ApiDeps): void {
   const heartbeatMs = deps.config.redis.heartbeatMs;
+  const maxStreams = deps.config.redis.liveStreamsPerPrincipal;
+  /** open streams per principal (tenant + actor) on this instance: each holds a Redis connection */
+  const openStreams = new Map<string, number>();
+  /** takes one of the principal's stream slots; the returned function gives it back (once) */
+  const takeSlot = (principal: string): (() => void) | null => {
+    const open = openStreams.get(principal) ?? 0;
+    if (open >= maxStreams) return null;
+    openStreams.set(principal, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (openStreams.get(principal) ?? 1) - 1;
+      if (left <= 0) openStreams.delete(principal);
+      else openStreams.set(principal, left);
+    };
+  };
 
   app.openapi(
     createRoute({
@@ -89,6 +106,10 @@ export function registerLiveRoutes(app: Api, deps: ApiDeps): void {
       responses: {
         200: { description: "an event stream", content: { "text/event-stream": { schema: z.string() } } },
         ...errorResponses(400),
+        429: {
+          description: `this credential already holds ${maxStreams} open streams (JOBLEDGER_LIVE_MAX_STREAMS)`,
+          content: { "application/problem+json": { schema: z.object({}).passthrough() } },
+        },
         ...serviceUnavailable,
       },
     }),
@@ -101,23 +122,38 @@ export function registerLiveRoutes(app: Api, deps: ApiDeps): void {
         );
       }
       if (!deps.live) throw problems.unavailable("live status needs Redis, which is not available");
-      let reader: LiveFeedReader;
+      const release = takeSlot(`${c.get("tenant")}\u0000${c.get("actor")}`);
+      if (!release) {
+        throw new ProblemError(
+          429,
+          "too-many-live-streams",
+          "Too many live streams",
+          `this credential already holds ${maxStreams} open /v1/live streams on this instance; close one first`,
+        );
+      }
+      let reader: LiveFeedReader | undefined;
       let after: string;
       try {
         reader = await deps.live.openFeed(c.get("tenant"));
         after = requested ?? (await reader.latestId());
       } catch (error) {
+        reader?.close();
+        release();
         deps.logger.warn({ err: error }, "live feed: redis unavailable");
         throw problems.unavailable("live status needs Redis, which is not answering");
       }
+      const feed = reader;
       c.header("Cache-Control", "no-cache");
       c.header("X-Accel-Buffering", "no");
       return streamSSE(c, async (stream) => {
-        stream.onAbort(() => reader.close());
+        stream.onAbort(() => {
+          feed.close();
+          release();
+        });
         try {
           await stream.write(`retry: 3000\n: connected\n\n`);
           while (!stream.aborted) {
-            const entries = await reader.read(after, heartbeatMs);
+            const entries = await feed.read(after, heartbeatMs);
             if (stream.aborted) break;
             if (entries.length === 0) {
               await stream.write(": heartbeat\n\n");
@@ -138,7 +174,8 @@ export function registerLiveRoutes(app: Api, deps: ApiDeps): void {
             await stream.writeSSE({ event: "unavailable", data: JSON.stringify({ reason: "redis error" }) });
           }
         } finally {
-          reader.close();
+          feed.close();
+          release();
         }
       });
     },
