@@ -35,3 +35,31 @@ export function errorResponses(...statuses: number[]) {
     ]),
   );
 }
+
+/** The header a read answered with an older version than `minVersion` asked for carries. */
+export const STALE_HEADER = "Jobledger-Stale";
+
+/** `?minVersion=N` on reads of one resource: wait (up to 5 s) until the read model holds it. */
+export const MinVersionQuery = z.object({
+  minVersion: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2_147_483_647)
+    .optional()
+    .openapi({
+      description:
+        "read your own write: wait up to 5 s until the read model holds at least this version (the " +
+        "ETag or `version` a command answered); then the answer is what it holds, with " +
+        `\`${STALE_HEADER}: true\` when that is still older (404 only when it holds nothing)`,
+      example: 2,
+    }),
+});
+
+/** Response headers of a read that takes `minVersion`. */
+export const staleHeaders = {
+  [STALE_HEADER]: {
+    description: "`true` when `minVersion` was given and the read model still held an older version",
+    schema: { type: "string" as const, enum: ["true"] },
+  },
+};

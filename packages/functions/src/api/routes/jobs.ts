@@ -5,6 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { JobCommandResult } from "@jobledger/core/application/job-commands";
+import { readAtLeastVersion } from "@jobledger/core/application/read-own-write";
 import { isKnownTimeZone, JobDefinitionInput, JobPatchInput } from "@jobledger/core/domain/job/definition";
 import { previewFires } from "@jobledger/core/domain/schedule/preview";
 import type { DecodedEvent } from "@jobledger/events";
@@ -14,7 +15,7 @@ import type { ApiDeps, ApiEnv } from "../context.ts";
 import { commandErrorToProblem } from "../errors.ts";
 import { etagOf, parseIfMatch } from "../etag.ts";
 import { jobView } from "../job-view.ts";
-import { errorResponses } from "../openapi-shared.ts";
+import { errorResponses, MinVersionQuery, STALE_HEADER, staleHeaders } from "../openapi-shared.ts";
 import { problems } from "../problem.ts";
 import { type AuditEvent, AuditPage, Job, JobPage, SchedulePreview } from "../schemas.ts";
 
@@ -108,6 +109,9 @@ export function registerJobRoutes(app: Api, deps: ApiDeps): void {
       path: "/v1/jobs",
       tags: ["jobs"],
       summary: "List jobs (newest first, cursor paging)",
+      description:
+        "Reads the read model, which follows the event store asynchronously: a job created a moment " +
+        "ago may not be listed yet. To read one job you just wrote, use `GET /v1/jobs/{id}?minVersion=N`.",
       request: { query: ListQuery },
       responses: {
         200: { description: "a page of jobs", content: { "application/json": { schema: JobPage } } },
@@ -134,13 +138,28 @@ export function registerJobRoutes(app: Api, deps: ApiDeps): void {
       method: "get",
       path: "/v1/jobs/{id}",
       tags: ["jobs"],
-      summary: "Read a job (from the read model)",
-      request: { params: JobIdParam },
-      responses: { 200: { description: "the job", content: jobContent }, ...errorResponses(400, 404) },
+      summary: "Read a job (from the read model; `minVersion` reads your own write)",
+      description:
+        "The read model follows the event store asynchronously (milliseconds, seconds under load). " +
+        "After a command, pass the version it answered as `minVersion` to wait (up to 5 s) until " +
+        `the read model holds it; an older version is answered with \`${STALE_HEADER}: true\`.`,
+      request: { params: JobIdParam, query: MinVersionQuery },
+      responses: {
+        200: { description: "the job", content: jobContent, headers: staleHeaders },
+        ...errorResponses(400, 404),
+      },
     }),
     async (c) => {
-      const row = await deps.jobQueries.get(c.get("tenant"), c.req.valid("param").id);
-      if (!row) throw problems.notFound(`job ${c.req.valid("param").id}`);
+      const tenant = c.get("tenant");
+      const { id } = c.req.valid("param");
+      const { minVersion } = c.req.valid("query");
+      const read = () => deps.jobQueries.get(tenant, id);
+      const { value: row, fresh } =
+        minVersion === undefined
+          ? { value: await read(), fresh: true }
+          : await readAtLeastVersion({ read, minVersion, signal: c.req.raw.signal });
+      if (!row) throw problems.notFound(`job ${id}`);
+      if (!fresh) c.header(STALE_HEADER, "true");
       c.header("ETag", etagOf(row.version));
       return c.json(jobView({ row }), 200);
     },

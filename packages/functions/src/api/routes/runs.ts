@@ -5,6 +5,7 @@
  * command service; reads come from the runs read model.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { readAtLeastVersion } from "@jobledger/core/application/read-own-write";
 import type { RunCommandResult } from "@jobledger/core/application/run-commands";
 import { RUN_STATUSES } from "@jobledger/core/domain/run/aggregate";
 import type { Context } from "hono";
@@ -12,7 +13,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { Api } from "../app.ts";
 import type { ApiDeps, ApiEnv } from "../context.ts";
 import { commandErrorToProblem } from "../errors.ts";
-import { errorResponses } from "../openapi-shared.ts";
+import { errorResponses, MinVersionQuery, STALE_HEADER, staleHeaders } from "../openapi-shared.ts";
 import { ProblemError, problems } from "../problem.ts";
 import { RedriveResult, Run, RunPage, type RunSummary } from "../schemas.ts";
 
@@ -165,12 +166,22 @@ export function registerRunRoutes(app: Api, deps: ApiDeps): void {
       method: "get",
       path: "/v1/runs/{id}",
       tags: ["runs"],
-      summary: "A run with its full attempt timeline",
-      request: { params: z.object({ id: uuid("id") }) },
-      responses: { 200: { description: "the run", content: runContent }, ...errorResponses(400, 404) },
+      summary: "A run with its full attempt timeline (`minVersion` reads your own write)",
+      request: { params: z.object({ id: uuid("id") }), query: MinVersionQuery },
+      responses: {
+        200: { description: "the run", content: runContent, headers: staleHeaders },
+        ...errorResponses(400, 404),
+      },
     }),
     async (c) => {
-      const row = await readRun(c.get("tenant"), c.req.valid("param").id);
+      const tenant = c.get("tenant");
+      const { id } = c.req.valid("param");
+      const { minVersion } = c.req.valid("query");
+      if (minVersion === undefined) return c.json(runDetail(await readRun(tenant, id)), 200);
+      const read = () => deps.runQueries.get(tenant, id);
+      const { value: row, fresh } = await readAtLeastVersion({ read, minVersion, signal: c.req.raw.signal });
+      if (!row) throw problems.notFound(`run ${id}`);
+      if (!fresh) c.header(STALE_HEADER, "true");
       return c.json(runDetail(row), 200);
     },
   );
