@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import path from "node:path";
+import { isTenantId, TENANT_PATTERN } from "./auth/principal.ts";
 
 export interface AppConfig {
   /** deployment stage, e.g. "local", "dev", "prod" */
@@ -212,6 +213,16 @@ function linkBase(env: Env, stage: string, host: string, port: number): string {
   return env.JOBLEDGER_PUBLIC_URL ?? `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
 }
 
+/** A tenant id from the environment, in the one grammar of tenant ids (auth/principal.ts). */
+function tenantFrom(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!isTenantId(raw)) {
+    throw new ConfigError(`${name} must be a tenant id (${TENANT_PATTERN.source}), got "${raw}"`);
+  }
+  return raw;
+}
+
 function intFrom(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
@@ -295,7 +306,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     stage,
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
     dataDir,
-    defaultTenant: env.JOBLEDGER_DEFAULT_TENANT ?? "default",
+    defaultTenant: tenantFrom(env, "JOBLEDGER_DEFAULT_TENANT", "default"),
     dynamodb: {
       endpoint: env.DYNAMODB_ENDPOINT || undefined,
       eventsTable: env.JOBLEDGER_EVENTS_TABLE ?? `${prefix}-events`,

@@ -1,8 +1,10 @@
 /** The pure parts of auth: the policy table, roles, API key format and header sealing. */
 import { apiKeyId, apiKeyMatches, hashApiKey, newApiKey, parseApiKey } from "@jobledger/core/auth/api-keys";
+import { createAuthenticator } from "@jobledger/core/auth/authenticator";
 import { createHeaderSecrets, isSensitiveHeader, maskHeaders } from "@jobledger/core/auth/header-secrets";
 import { requiredRole } from "@jobledger/core/auth/policy";
-import { actorOf, roleAtLeast } from "@jobledger/core/auth/principal";
+import { AuthenticationError, actorOf, isTenantId, roleAtLeast } from "@jobledger/core/auth/principal";
+import { ConfigError, loadConfig } from "@jobledger/core/config";
 import { describe, expect, it } from "vitest";
 
 describe("policy table", () => {
@@ -111,5 +113,46 @@ describe("header secrets", () => {
 
   it("refuses to seal without a key", () => {
     expect(() => createHeaderSecrets(undefined).seal("t", { Cookie: "a=b" })).toThrow(/no secrets key/);
+  });
+});
+
+describe("the tenant id grammar", () => {
+  it("is one rule for every source of a tenant: claims, API key records, configuration", async () => {
+    expect(isTenantId("acme")).toBe(true);
+    expect(isTenantId("tA")).toBe(true);
+    expect(isTenantId("a.b_c-1")).toBe(true);
+    for (const bad of ["", "-a", "a b", "a/b", "a:b", "x".repeat(64), "*", "é"])
+      expect(isTenantId(bad)).toBe(false);
+
+    expect(loadConfig({ JOBLEDGER_DEFAULT_TENANT: "Acme" }).defaultTenant).toBe("Acme");
+    expect(() => loadConfig({ JOBLEDGER_DEFAULT_TENANT: "acme/prod" })).toThrow(ConfigError);
+
+    // an API key whose stored tenant breaks the grammar authenticates nobody
+    const { id, key, hash } = newApiKey();
+    const record = {
+      id,
+      tenant: "bad tenant",
+      name: "n",
+      role: "admin" as const,
+      hash,
+      createdAt: "2027-01-01T00:00:00Z",
+      createdBy: "user:x",
+      revokedAt: null,
+      revokedBy: null,
+    };
+    const authenticator = createAuthenticator({
+      verifyJwt: async () => {
+        throw new AuthenticationError("no JWTs here");
+      },
+      apiKeys: {
+        get: async () => record,
+        put: async () => {},
+        list: async () => [],
+        revoke: async () => false,
+      },
+    });
+    await expect(authenticator.authenticate({ apiKey: key })).rejects.toThrow(AuthenticationError);
+    record.tenant = "good";
+    expect((await authenticator.authenticate({ apiKey: key })).tenant).toBe("good");
   });
 });

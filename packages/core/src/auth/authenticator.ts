@@ -8,7 +8,7 @@
 
 import { isStorableText } from "../domain/text/storable-text.ts";
 import { type ApiKeyStore, apiKeyId, apiKeyMatches, looksLikeApiKey } from "./api-keys.ts";
-import { AuthenticationError, type Principal } from "./principal.ts";
+import { AuthenticationError, isTenantId, type Principal } from "./principal.ts";
 
 export type JwtVerifier = (token: string) => Promise<Principal>;
 
@@ -28,6 +28,9 @@ export function createAuthenticator(deps: { verifyJwt: JwtVerifier; apiKeys: Api
     const record = await deps.apiKeys.get(id);
     if (!record || !apiKeyMatches(key, record)) throw new AuthenticationError("unknown API key");
     if (record.revokedAt) throw new AuthenticationError("the API key was revoked");
+    // written by this code with the creator's tenant; checked again as every tenant source is
+    if (!isTenantId(record.tenant))
+      throw new AuthenticationError("the API key's tenant is not a valid tenant id");
     return { tenant: record.tenant, subject: record.id, role: record.role, kind: "apiKey" };
   };
   return {

@@ -30,8 +30,17 @@ export function actorOf(principal: Principal): string {
   return principal.kind === "apiKey" ? `apikey:${principal.subject}` : `user:${principal.subject}`;
 }
 
-/** Tenant ids are part of every key: keep them to a safe alphabet. */
+/**
+ * The one grammar of tenant ids, wherever a tenant comes from (a JWT claim, an API key's
+ * record, JOBLEDGER_DEFAULT_TENANT, `token mint --tenant`): they are part of every key, so a
+ * safe alphabet. Case is significant: `acme` and `Acme` are two tenants, and every store keeps
+ * the case in its keys (the notifications table did not; see notify/migrate-key-casing.ts).
+ */
 export const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+export function isTenantId(value: unknown): value is string {
+  return typeof value === "string" && TENANT_PATTERN.test(value);
+}
 
 /** Why a credential was refused; the API answers 401 for every one of these. */
 export class AuthenticationError extends Error {

@@ -1,6 +1,7 @@
 /** Entry point of `npx jobledger` / `npm run jobledger --`: registers every command and runs. */
 import { register as registerExport } from "./commands/export.ts";
 import { register as registerLakeBackfill } from "./commands/lake-backfill.ts";
+import { register as registerMigrate } from "./commands/migrate.ts";
 import { register as registerParked } from "./commands/parked.ts";
 import { register as registerReplay } from "./commands/replay.ts";
 import { register as registerSql } from "./commands/sql.ts";
@@ -17,5 +18,6 @@ registerReplay(program);
 registerSql(program);
 registerLakeBackfill(program);
 registerParked(program);
+registerMigrate(program);
 
 process.exitCode = await runProgram(program, process.argv.slice(2));

@@ -22,6 +22,7 @@ import {
 import { KinesisPoller } from "@jobledger/core/adapters/kinesis/poller";
 import { ensureStream } from "@jobledger/core/adapters/kinesis/stream";
 import { type StandIn, startDynalite, startKinesalite } from "@jobledger/core/adapters/local/standins";
+import { migrateNotificationKeyCasing } from "@jobledger/core/adapters/notify/migrate-key-casing";
 import { ensureNotificationsTable } from "@jobledger/core/adapters/notify/notify-table";
 import {
   acquireFolderLock,
@@ -115,6 +116,11 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
       ensureParkedRecordsTable(services.dynamo.client, config.dynamodb.parkedRecordsTable),
       ensureStream(services.kinesis, config.kinesis.streamName, config.kinesis.shardCount),
     ]);
+    // notification keys keep their case now; items written before are moved (once)
+    await migrateNotificationKeyCasing({
+      doc: services.dynamo.doc,
+      tableName: config.dynamodb.notificationsTable,
+    });
     await services.relay?.start();
 
     const checkpoints = new DynamoCheckpointStore(services.dynamo.doc, config.dynamodb.checkpointsTable);

@@ -13,7 +13,7 @@ import {
   jwtVerify,
 } from "jose";
 import type { JwtVerifier } from "../../auth/authenticator.ts";
-import { AuthenticationError, isRole, type Principal, TENANT_PATTERN } from "../../auth/principal.ts";
+import { AuthenticationError, isRole, isTenantId, type Principal } from "../../auth/principal.ts";
 
 export interface JwtVerifierOptions {
   /** a JWKS URL (AWS), or */
@@ -65,7 +65,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     }
     const tenant = claim(payload, "custom:tenant", "tenant") ?? options.defaultTenant ?? undefined;
     const role = claim(payload, "custom:role", "role");
-    if (typeof tenant !== "string" || !TENANT_PATTERN.test(tenant)) {
+    if (!isTenantId(tenant)) {
       throw new AuthenticationError("the token has no valid tenant claim");
     }
     if (!isRole(role)) throw new AuthenticationError("the token has no valid role claim");

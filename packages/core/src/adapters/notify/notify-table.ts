@@ -1,7 +1,7 @@
 /**
  * The notifications table (single-table design, modelled with ElectroDB): preferences,
  * each job's last outcome (for `job.recovered`) and the delivery log share one table with a
- * generic `pk`/`sk` key.
+ * generic `pk`/`sk` key, which keeps the case of the tenant and ids.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -9,6 +9,13 @@ import { Entity } from "electrodb";
 import { ensureTable } from "../dynamodb/event-store-table.ts";
 
 const SERVICE = "jobledger-notify";
+
+/**
+ * Keys keep the case of their values. ElectroDB lower-cases keys by default, which made the
+ * partitions of tenants `ta` and `tA` one partition; items written that way are moved by
+ * `migrateNotificationKeyCasing` (migrate-key-casing.ts).
+ */
+export const KEY_CASING = "none" as const;
 
 export function ensureNotificationsTable(client: DynamoDBClient, tableName: string): Promise<void> {
   return ensureTable(client, {
@@ -39,7 +46,10 @@ export function preferenceEntity(doc: DynamoDBDocumentClient, table: string) {
         updatedAt: { type: "string", required: true },
       },
       indexes: {
-        primary: { pk: { field: "pk", composite: ["tenant"] }, sk: { field: "sk", composite: ["id"] } },
+        primary: {
+          pk: { field: "pk", composite: ["tenant"], casing: KEY_CASING },
+          sk: { field: "sk", composite: ["id"], casing: KEY_CASING },
+        },
       },
     },
     { client: doc, table },
@@ -56,7 +66,10 @@ export function jobOutcomeEntity(doc: DynamoDBDocumentClient, table: string) {
         outcome: { type: ["ok", "failing"] as const, required: true },
       },
       indexes: {
-        primary: { pk: { field: "pk", composite: ["tenant"] }, sk: { field: "sk", composite: ["jobId"] } },
+        primary: {
+          pk: { field: "pk", composite: ["tenant"], casing: KEY_CASING },
+          sk: { field: "sk", composite: ["jobId"], casing: KEY_CASING },
+        },
       },
     },
     { client: doc, table },
@@ -83,7 +96,10 @@ export function deliveryEntity(doc: DynamoDBDocumentClient, table: string) {
         error: { type: "string" },
       },
       indexes: {
-        primary: { pk: { field: "pk", composite: ["tenant"] }, sk: { field: "sk", composite: ["at", "id"] } },
+        primary: {
+          pk: { field: "pk", composite: ["tenant"], casing: KEY_CASING },
+          sk: { field: "sk", composite: ["at", "id"], casing: KEY_CASING },
+        },
       },
     },
     { client: doc, table },

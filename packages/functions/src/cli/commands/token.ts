@@ -4,7 +4,7 @@
  */
 import path from "node:path";
 import { localIssuer, parseTtl } from "@jobledger/core/adapters/auth/local-issuer";
-import { isRole, ROLES, TENANT_PATTERN } from "@jobledger/core/auth/principal";
+import { isRole, isTenantId, ROLES, TENANT_PATTERN } from "@jobledger/core/auth/principal";
 import type { Command } from "commander";
 import { CliError } from "../program.ts";
 
@@ -36,8 +36,8 @@ export function register(program: Command): void {
 }
 
 export async function mintToken(options: MintOptions): Promise<string> {
-  if (!TENANT_PATTERN.test(options.tenant))
-    throw new CliError(`--tenant "${options.tenant}" is not a valid tenant id`);
+  if (!isTenantId(options.tenant))
+    throw new CliError(`--tenant "${options.tenant}" is not a valid tenant id (${TENANT_PATTERN.source})`);
   if (!isRole(options.role))
     throw new CliError(`--role must be one of ${ROLES.join(", ")}, got "${options.role}"`);
   const ttlSeconds = parseTtl(options.ttl);
