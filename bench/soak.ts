@@ -50,7 +50,10 @@ export interface SoakOptions {
   jobs?: number;
   /** seconds between fires of each job (default 2) */
   everySeconds?: number;
-  /** the longest the final drain may take, ms (default 120 s: a killed attempt waits out its deadline) */
+  /**
+   * the longest the final drain may take, ms (default 600 s: a killed attempt waits out its
+   * deadline, and on a loaded machine the projector can be minutes behind after many kills)
+   */
   drainMs?: number;
   /** a seed for the kill moments (default: random, printed) */
   seed?: number;
@@ -152,7 +155,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakFigures> {
   const [upMin, upMax] = options.upMs ?? [1000, 6000];
   const jobCount = options.jobs ?? 4;
   const everySeconds = options.everySeconds ?? 2;
-  const drainMs = options.drainMs ?? 120_000;
+  const drainMs = options.drainMs ?? 600_000;
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const random = prng(seed);
@@ -306,14 +309,17 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakFigures> {
         await sleep(1000);
       }
     }
+    // no active run twice in a row, 5 s apart (a lagging projector may not show every run yet)
+    let quiet = 0;
     for (;;) {
       const active = await activeRuns(call).catch(() => null);
-      if (active?.length === 0) break;
+      quiet = active?.length === 0 ? quiet + 1 : 0;
+      if (quiet >= 2) break;
       if (Date.now() > drainUntil) {
         log(`soak: drain timed out with ${active?.length ?? "unknown"} active runs`);
         break;
       }
-      await sleep(1000);
+      await sleep(active?.length === 0 ? 5000 : 1000);
     }
     // let the last projections land, then stop cleanly
     await sleep(1500);
@@ -575,7 +581,7 @@ export function formatFigures(f: SoakFigures): string {
   ].join("\n");
 }
 
-/** `npm run soak [-- --kills 50] [--seed n] [--keep]` */
+/** `npm run soak [-- --kills 50] [--seed n] [--drain-ms 600000] [--keep]` */
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const arg = (name: string) => {
     const i = process.argv.indexOf(`--${name}`);
@@ -583,6 +589,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   };
   const figures = await runSoak({
     kills: arg("kills") ? Number(arg("kills")) : undefined,
+    drainMs: arg("drain-ms") ? Number(arg("drain-ms")) : undefined,
     seed: arg("seed") ? Number(arg("seed")) : undefined,
     keep: process.argv.includes("--keep"),
   });
