@@ -3,13 +3,24 @@
  * `GET /metrics`; a stopped projector shows growing lag at `/metrics` and
  * `/v1/system/status` while the running consumer stays caught up.
  */
+import { localIssuer } from "@jobledger/core/adapters/auth/local-issuer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestSystem, type TestSystem } from "./support/local-system.ts";
 
 let sys: TestSystem;
+let operatorToken: string;
 beforeAll(async () => {
   sys = await startTestSystem({ JOBLEDGER_TICK_MS: "200" });
+  const issuer = await localIssuer(sys.config.dataDir, { create: false });
+  operatorToken = await issuer.mint({
+    tenant: "platform",
+    role: "operator",
+    subject: "ops",
+    ttlSeconds: 600,
+  });
 });
+/** consumer lag, throughput and dependencies are system-wide figures: an operator's (ADR 0012) */
+const asOperator = () => ({ headers: { authorization: `Bearer ${operatorToken}` } });
 afterAll(async () => {
   await sys?.stop();
 });
@@ -78,7 +89,7 @@ describe("metrics", () => {
     await projector?.stop();
     try {
       const lagOf = async () => {
-        const res = await sys.http("/v1/system/status");
+        const res = await sys.http("/v1/system/status", asOperator());
         expect(res.status).toBe(200);
         const status = (await res.json()) as {
           consumers: { consumer: string; recordsBehind: number; oldestUnprocessedAgeSeconds: number }[];
@@ -117,14 +128,14 @@ describe("metrics", () => {
     }
     // once restarted, it catches up
     await eventually(async () => {
-      const res = await sys.http("/v1/system/status");
+      const res = await sys.http("/v1/system/status", asOperator());
       const status = (await res.json()) as { consumers: { consumer: string; recordsBehind: number }[] };
       return status.consumers.every((c) => c.recordsBehind === 0) ? true : undefined;
     }, 15_000);
   });
 
   it("report schedule lag and throughput on the status page", async () => {
-    const res = await sys.http("/v1/system/status");
+    const res = await sys.http("/v1/system/status", asOperator());
     const status = (await res.json()) as {
       schedules: { overdueSchedules: number; lagSeconds: number };
       throughput: { eventsAppended: number; runs: Record<string, number> };

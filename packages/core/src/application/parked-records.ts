@@ -12,9 +12,13 @@ export type RetryResult = { consumer: string; streamId: string } & RetryOutcome;
 export interface ParkedRecords {
   /** the consumers whose parked records this service sees */
   readonly consumers: readonly string[];
-  list(tenant: string): Promise<ParkedStream[]>;
-  /** Retries the tenant's parked streams, all or those matching `consumer` and `streamId`. */
-  retry(input: { tenant: string; consumer?: string; streamId?: string }): Promise<RetryResult[]>;
+  /** one tenant's parked streams, or (null) every tenant's, for an operator */
+  list(tenant: string | null): Promise<ParkedStream[]>;
+  /**
+   * Retries the parked streams of one tenant (or, null, of every tenant), all or those matching
+   * `consumer` and `streamId`.
+   */
+  retry(input: { tenant: string | null; consumer?: string; streamId?: string }): Promise<RetryResult[]>;
 }
 
 export function createParkedRecords(deps: {
@@ -22,8 +26,8 @@ export function createParkedRecords(deps: {
   consumers: readonly Pick<StreamConsumer, "name" | "retryParked">[];
 }): ParkedRecords {
   const names = deps.consumers.map((c) => c.name);
-  const list = async (tenant: string) =>
-    (await deps.store.list(names, tenant)).sort((a, b) => a.parkedAt.localeCompare(b.parkedAt));
+  const list = async (tenant: string | null) =>
+    (await deps.store.list(names, tenant ?? undefined)).sort((a, b) => a.parkedAt.localeCompare(b.parkedAt));
   return {
     consumers: names,
     list,

@@ -31,6 +31,8 @@ export function createAuthenticator(deps: { verifyJwt: JwtVerifier; apiKeys: Api
     // written by this code with the creator's tenant; checked again as every tenant source is
     if (!isTenantId(record.tenant))
       throw new AuthenticationError("the API key's tenant is not a valid tenant id");
+    // operators come only from the platform's identity provider (ADR 0012)
+    if (record.role === "operator") throw new AuthenticationError("an API key cannot have the operator role");
     return { tenant: record.tenant, subject: record.id, role: record.role, kind: "apiKey" };
   };
   return {

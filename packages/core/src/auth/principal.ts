@@ -3,8 +3,17 @@
  * key), never from the request body or a header the caller controls.
  */
 
-export const ROLES = ["viewer", "editor", "admin"] as const;
+/**
+ * `viewer ⊂ editor ⊂ admin` act in one tenant. `operator` is the platform's own staff (ADR
+ * 0012): admin in its own tenant, and the only role that sees system-wide figures and every
+ * tenant's parked records. It comes only from a JWT of the platform's issuer, never from an
+ * API key (a tenant admin must not mint a key that crosses tenants).
+ */
+export const ROLES = ["viewer", "editor", "admin", "operator"] as const;
 export type Role = (typeof ROLES)[number];
+
+/** The roles an API key may have: a tenant's admin creates them, so none crosses tenants. */
+export const TENANT_ROLES = ["viewer", "editor", "admin"] as const satisfies readonly Role[];
 
 export type PrincipalKind = "user" | "apiKey";
 
@@ -23,6 +32,11 @@ export function isRole(value: unknown): value is Role {
 /** true when `role` grants at least what `required` grants (admin ⊃ editor ⊃ viewer) */
 export function roleAtLeast(role: Role, required: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(required);
+}
+
+/** Whose system-wide data a principal sees: null = every tenant's (an operator), else one tenant's. */
+export function tenantScope(principal: Principal): string | null {
+  return principal.role === "operator" ? null : principal.tenant;
 }
 
 /** The actor recorded in events: `user:<sub>` or `apikey:<id>`. */

@@ -5,7 +5,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { ApiKeyRecord } from "@jobledger/core/auth/api-keys";
 import { newApiKey } from "@jobledger/core/auth/api-keys";
-import { ROLES } from "@jobledger/core/auth/principal";
+import { ROLES, TENANT_ROLES } from "@jobledger/core/auth/principal";
 import type { Api } from "../app.ts";
 import type { ApiDeps } from "../context.ts";
 import { replayInstead } from "../middleware.ts";
@@ -31,7 +31,7 @@ const CreatedApiKey = ApiKey.extend({
 const CreateBody = z
   .object({
     name: z.string().min(1).max(100),
-    role: z.enum(ROLES),
+    role: z.enum(TENANT_ROLES),
   })
   .strict();
 

@@ -8,6 +8,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createRoute, z } from "@hono/zod-openapi";
+import { tenantScope } from "@jobledger/core/auth/principal";
 import { trackDependencies } from "@jobledger/core/observability/dependency-watch";
 import { prometheusBackend, throughput } from "@jobledger/core/observability/system-status";
 import { getAbsoluteFSPath } from "swagger-ui-dist";
@@ -45,16 +46,28 @@ const SystemStatus = z
         }),
       )
       .nullable()
-      .openapi({ description: "null where the platform measures it (Lambda IteratorAge)" }),
+      .openapi({
+        description:
+          "system-wide: operators only (null for a tenant's users); null where the platform measures it (Lambda IteratorAge)",
+      }),
     schedules: z.object({ overdueSchedules: z.number().int(), lagSeconds: z.number() }).nullable(),
-    dependencies: z.array(DependencyStatus),
+    dependencies: z
+      .array(DependencyStatus)
+      .openapi({ description: "system-wide: operators only (empty for a tenant's users)" }),
+    scope: z.enum(["tenant", "system"]).openapi({
+      description:
+        "tenant: the caller's tenant's figures only; system: every tenant's (the operator role, ADR 0012)",
+    }),
     parked: z
       .object({
         streams: z.number().int(),
         byConsumer: z.record(z.string(), z.number().int()),
       })
       .nullable()
-      .openapi({ description: "the tenant's parked change records (GET /v1/system/parked lists them)" }),
+      .openapi({
+        description:
+          "the tenant's parked change records, every tenant's for an operator (GET /v1/system/parked lists them)",
+      }),
     throughput: z
       .object({
         sinceSeconds: z.number(),
@@ -63,7 +76,10 @@ const SystemStatus = z
         runs: z.record(z.string(), z.number()),
       })
       .nullable()
-      .openapi({ description: "counted since this process started; null where metrics go to CloudWatch" }),
+      .openapi({
+        description:
+          "system-wide: operators only (null for a tenant's users); counted since this process started; null where metrics go to CloudWatch",
+      }),
   })
   .openapi("SystemStatus");
 
@@ -175,12 +191,15 @@ export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
     }),
     async (c) => {
       const sources = deps.observability;
+      // figures of every tenant (consumer lag, throughput, dependencies) are the operators' alone
+      const scope = tenantScope(c.get("principal"));
+      const system = scope === null;
       const [consumers, schedules, counted, dependencyStatuses, parked] = await Promise.all([
-        sources?.consumerLag ? sources.consumerLag() : null,
+        system && sources?.consumerLag ? sources.consumerLag() : null,
         sources?.scheduleLag ? sources.scheduleLag(c.get("tenant"), deps.clock.now()) : null,
-        throughput(),
-        dependencies.statuses(),
-        deps.parked ? deps.parked.list(c.get("tenant")) : null,
+        system ? throughput() : null,
+        system ? dependencies.statuses() : [],
+        deps.parked ? deps.parked.list(scope) : null,
       ]);
       const byConsumer: Record<string, number> = {};
       for (const p of parked ?? []) byConsumer[p.consumer] = (byConsumer[p.consumer] ?? 0) + 1;
@@ -191,6 +210,7 @@ export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
           schedules,
           throughput: counted,
           dependencies: dependencyStatuses,
+          scope: system ? ("system" as const) : ("tenant" as const),
           parked: parked ? { streams: parked.length, byConsumer } : null,
         },
         200,
@@ -204,12 +224,13 @@ export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
       path: "/v1/system/parked",
       tags: ["system"],
       operationId: "listParkedRecords",
-      summary: "Change records a consumer could not handle, parked with their error (admin)",
+      summary:
+        "Change records a consumer could not handle, parked with their error (admin; operator: every tenant's)",
       description:
         "A record a consumer (projector, runner, notifier) fails on after its tries is parked: its stream's later records wait behind it, every other stream goes on. Fix the cause, then retry (POST /v1/system/parked/retry).",
       responses: {
         200: {
-          description: "the tenant's parked streams, oldest first",
+          description: "the tenant's parked streams (an operator's: every tenant's), oldest first",
           content: { "application/json": { schema: z.object({ items: z.array(ParkedStream) }) } },
         },
         503: { description: "this runtime keeps no parked records" },
@@ -217,7 +238,7 @@ export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
     }),
     async (c) => {
       if (!deps.parked) throw problems.unavailable("this runtime keeps no parked records");
-      return c.json({ items: await deps.parked.list(c.get("tenant")) }, 200);
+      return c.json({ items: await deps.parked.list(tenantScope(c.get("principal"))) }, 200);
     },
   );
 
@@ -227,9 +248,9 @@ export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
       path: "/v1/system/parked/retry",
       tags: ["system"],
       operationId: "retryParkedRecords",
-      summary: "Retry parked change records after a fix (admin)",
+      summary: "Retry parked change records after a fix (admin; operator: every tenant's)",
       description:
-        "Applies each chosen stream's held versions from the event store through its consumer and releases it; an empty body retries all of the tenant's. A stream that fails again stays parked with the new error.",
+        "Applies each chosen stream's held versions from the event store through its consumer and releases it; an empty body retries all of the tenant's (an operator's: all of every tenant's). A stream that fails again stays parked with the new error.",
       request: { body: { content: { "application/json": { schema: ParkedRetryRequest } }, required: false } },
       responses: {
         200: {
@@ -242,7 +263,7 @@ export function registerSystemRoutes(app: Api, deps: ApiDeps): void {
     async (c) => {
       if (!deps.parked) throw problems.unavailable("this runtime keeps no parked records");
       const body = c.req.valid("json") ?? {};
-      const results = await deps.parked.retry({ tenant: c.get("tenant"), ...body });
+      const results = await deps.parked.retry({ tenant: tenantScope(c.get("principal")), ...body });
       return c.json({ results }, 200);
     },
   );
