@@ -263,6 +263,48 @@ describe("API keys", () => {
   it("validate their input", async () => {
     const res = await sys.json("POST", "/v1/api-keys", { name: "x", role: "superuser" });
     expect(res.status).toBe(422);
+    for (const expiresAt of ["tomorrow", "2020-01-01T00:00:00Z"]) {
+      const bad = await sys.json("POST", "/v1/api-keys", { name: "x", role: "viewer", expiresAt });
+      expect(bad.status).toBe(422);
+      expect(await bad.text()).toContain("expiresAt");
+    }
+  });
+
+  it("may expire: refused with 401 from expiresAt on", async () => {
+    const expiresAt = new Date(Date.now() + 3000).toISOString();
+    const res = await sys.json("POST", "/v1/api-keys", { name: "short-lived", role: "viewer", expiresAt });
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as { key: string; expiresAt: string };
+    expect(created.expiresAt).toBe(expiresAt);
+    expect((await sys.http("/v1/jobs", { headers: { "x-api-key": created.key } })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 3200));
+    const expired = await sys.http("/v1/jobs", { headers: { "x-api-key": created.key } });
+    expect(expired.status).toBe(401);
+    expect(expired.headers.get("www-authenticate")).toContain("expired");
+  });
+
+  it("record when they were last used, written at most once a minute per key", async () => {
+    const created = await createKey("viewer", "used");
+    const lastUsed = async () => {
+      const { items } = (await (await sys.http("/v1/api-keys")).json()) as {
+        items: { id: string; lastUsedAt: string | null }[];
+      };
+      return items.find((k) => k.id === created.id)?.lastUsedAt;
+    };
+    expect(await lastUsed()).toBeNull();
+    expect((await sys.http("/v1/jobs", { headers: { "x-api-key": created.key } })).status).toBe(200);
+    const first = await lastUsed();
+    expect(first).not.toBeNull();
+    expect((await sys.http("/v1/jobs", { headers: { "x-api-key": created.key } })).status).toBe(200);
+    expect(await lastUsed()).toBe(first); // within the minute: no write
+
+    // the store's condition bounds writes even when instances race: within a minute nothing changes
+    const at = new Date(Date.parse(first as string));
+    await sys.services.api.apiKeys.touch(created.id, new Date(at.getTime() + 30_000));
+    expect(await lastUsed()).toBe(first);
+    const later = new Date(at.getTime() + 61_000);
+    await sys.services.api.apiKeys.touch(created.id, later);
+    expect(await lastUsed()).toBe(later.toISOString());
   });
 });
 

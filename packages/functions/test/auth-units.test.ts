@@ -44,6 +44,8 @@ describe("API keys", () => {
       createdBy: "",
       revokedAt: null,
       revokedBy: null,
+      expiresAt: null,
+      lastUsedAt: null,
     };
     expect(apiKeyMatches(a.key, record)).toBe(true);
     expect(apiKeyMatches(b.key, record)).toBe(false);
@@ -139,6 +141,8 @@ describe("the tenant id grammar", () => {
       createdBy: "user:x",
       revokedAt: null,
       revokedBy: null,
+      expiresAt: null,
+      lastUsedAt: null,
     };
     const authenticator = createAuthenticator({
       verifyJwt: async () => {
@@ -149,6 +153,7 @@ describe("the tenant id grammar", () => {
         put: async () => {},
         list: async () => [],
         revoke: async () => false,
+        touch: async () => {},
       },
     });
     await expect(authenticator.authenticate({ apiKey: key })).rejects.toThrow(AuthenticationError);

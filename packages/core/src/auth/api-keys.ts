@@ -16,7 +16,14 @@ export interface ApiKeyRecord {
   createdBy: string;
   revokedAt: string | null;
   revokedBy: string | null;
+  /** refused from this instant on; null = never expires */
+  expiresAt: string | null;
+  /** when it last authenticated, to the minute ({@link LAST_USED_RESOLUTION_MS}); null = never */
+  lastUsedAt: string | null;
 }
+
+/** lastUsedAt is written at most this often per key, so a busy key costs few writes */
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Where API keys are kept (DynamoDB on AWS and locally). */
 export interface ApiKeyStore {
@@ -26,6 +33,11 @@ export interface ApiKeyStore {
   list(tenant: string): Promise<ApiKeyRecord[]>;
   /** false when no key with this id exists in this tenant */
   revoke(tenant: string, id: string, at: string, by: string): Promise<boolean>;
+  /**
+   * Sets lastUsedAt to `at` unless it is already within {@link LAST_USED_RESOLUTION_MS} of it
+   * (a condition in the store, so instances racing on one key write once a minute at most).
+   */
+  touch(id: string, at: Date): Promise<void>;
 }
 
 const KEY_PATTERN = /^jl_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;

@@ -7,7 +7,14 @@
  */
 
 import { isStorableText } from "../domain/text/storable-text.ts";
-import { type ApiKeyStore, apiKeyId, apiKeyMatches, looksLikeApiKey } from "./api-keys.ts";
+import { type Clock, systemClock } from "../ports/clock.ts";
+import {
+  type ApiKeyStore,
+  apiKeyId,
+  apiKeyMatches,
+  LAST_USED_RESOLUTION_MS,
+  looksLikeApiKey,
+} from "./api-keys.ts";
 import { AuthenticationError, isTenantId, type Principal } from "./principal.ts";
 
 export type JwtVerifier = (token: string) => Promise<Principal>;
@@ -21,7 +28,12 @@ export interface Authenticator {
   authenticate(credentials: Credentials): Promise<Principal>;
 }
 
-export function createAuthenticator(deps: { verifyJwt: JwtVerifier; apiKeys: ApiKeyStore }): Authenticator {
+export function createAuthenticator(deps: {
+  verifyJwt: JwtVerifier;
+  apiKeys: ApiKeyStore;
+  clock?: Clock;
+}): Authenticator {
+  const clock = deps.clock ?? systemClock;
   const byApiKey = async (key: string): Promise<Principal> => {
     const id = apiKeyId(key);
     if (!id) throw new AuthenticationError("malformed API key");
@@ -33,6 +45,16 @@ export function createAuthenticator(deps: { verifyJwt: JwtVerifier; apiKeys: Api
       throw new AuthenticationError("the API key's tenant is not a valid tenant id");
     // operators come only from the platform's identity provider (ADR 0012)
     if (record.role === "operator") throw new AuthenticationError("an API key cannot have the operator role");
+    const now = clock.now();
+    if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime()) {
+      throw new AuthenticationError("the API key expired");
+    }
+    // at most one write a minute per key (checked here on the record just read, and in the store)
+    const lastUsed = record.lastUsedAt === null ? null : Date.parse(record.lastUsedAt);
+    if (lastUsed === null || now.getTime() - lastUsed >= LAST_USED_RESOLUTION_MS) {
+      // a lost update of lastUsedAt must not refuse the request
+      await deps.apiKeys.touch(record.id, now).catch(() => {});
+    }
     return { tenant: record.tenant, subject: record.id, role: record.role, kind: "apiKey" };
   };
   return {

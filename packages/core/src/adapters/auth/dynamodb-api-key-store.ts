@@ -11,7 +11,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { ApiKeyRecord, ApiKeyStore } from "../../auth/api-keys.ts";
+import { type ApiKeyRecord, type ApiKeyStore, LAST_USED_RESOLUTION_MS } from "../../auth/api-keys.ts";
 import { ensureTable } from "../dynamodb/event-store-table.ts";
 
 const TENANT_INDEX = "byTenant";
@@ -31,14 +31,16 @@ export function createDynamoApiKeyStore(options: {
     createdBy: item.createdBy as string,
     revokedAt: (item.revokedAt as string | undefined) ?? null,
     revokedBy: (item.revokedBy as string | undefined) ?? null,
+    expiresAt: (item.expiresAt as string | undefined) ?? null,
+    lastUsedAt: (item.lastUsedAt as string | undefined) ?? null,
   });
   return {
     async put(record) {
-      const { id, revokedAt: _r, revokedBy: _b, ...rest } = record;
+      const { id, revokedAt: _r, revokedBy: _b, lastUsedAt: _u, expiresAt, ...rest } = record;
       await doc.send(
         new PutCommand({
           TableName: tableName,
-          Item: { pk: id, ...rest },
+          Item: { pk: id, ...rest, ...(expiresAt === null ? {} : { expiresAt }) },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
@@ -66,6 +68,23 @@ export function createDynamoApiKeyStore(options: {
         start = page.LastEvaluatedKey;
       } while (start);
       return records.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    },
+    async touch(id, at) {
+      const before = new Date(at.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: id },
+            UpdateExpression: "SET lastUsedAt = :at",
+            ConditionExpression:
+              "attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt <= :before)",
+            ExpressionAttributeValues: { ":at": at.toISOString(), ":before": before },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
     },
     async revoke(tenant, id, at, by) {
       try {

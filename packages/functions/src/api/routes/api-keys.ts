@@ -21,6 +21,11 @@ const ApiKey = z
     createdBy: z.string(),
     revokedAt: z.string().nullable(),
     revokedBy: z.string().nullable(),
+    expiresAt: z.string().nullable().openapi({ description: "refused from then on (401); null = never" }),
+    lastUsedAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "when it last authenticated, to the minute; null = never" }),
   })
   .openapi("ApiKey");
 
@@ -32,6 +37,13 @@ const CreateBody = z
   .object({
     name: z.string().min(1).max(100),
     role: z.enum(TENANT_ROLES),
+    expiresAt: z.iso
+      .datetime({
+        offset: true,
+        error: "expiresAt must be an ISO 8601 instant with an offset, in the future",
+      })
+      .optional()
+      .openapi({ description: "the key is refused from this instant on (default: never)" }),
   })
   .strict();
 
@@ -50,6 +62,8 @@ const view = (r: ApiKeyRecord): z.infer<typeof ApiKey> => ({
   createdBy: r.createdBy,
   revokedAt: r.revokedAt,
   revokedBy: r.revokedBy,
+  expiresAt: r.expiresAt,
+  lastUsedAt: r.lastUsedAt,
 });
 
 const authErrors = () => ({
@@ -79,6 +93,11 @@ export function registerApiKeyRoutes(app: Api, deps: ApiDeps): void {
     }),
     async (c) => {
       const body = c.req.valid("json");
+      const now = deps.clock.now();
+      const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);
+      if (expiresAt !== null && expiresAt.getTime() <= now.getTime()) {
+        throw problems.validation([{ path: "expiresAt", message: "expiresAt must be in the future" }]);
+      }
       const { id, key, hash } = newApiKey();
       const record: ApiKeyRecord = {
         id,
@@ -86,10 +105,12 @@ export function registerApiKeyRoutes(app: Api, deps: ApiDeps): void {
         name: body.name,
         role: body.role,
         hash,
-        createdAt: deps.clock.now().toISOString(),
+        createdAt: now.toISOString(),
         createdBy: c.get("actor"),
         revokedAt: null,
         revokedBy: null,
+        expiresAt: expiresAt?.toISOString() ?? null,
+        lastUsedAt: null,
       };
       await deps.apiKeys.put(record);
       // the key is shown once: an Idempotency-Key replay gets a 409 naming the key, not the key
