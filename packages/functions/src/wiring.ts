@@ -82,6 +82,8 @@ export interface Services {
   database: Database;
   /** set when the embedded Postgres could not be reopened and its read models were rebuilt */
   readModelRecreated: ReadModelRecreated | null;
+  /** set when the read models were empty (new database or folder) or recreated, and filled at start */
+  readModelFilled: { events: number } | null;
   eventStore: DynamoEventStore;
   /** publishes commits to Kinesis when the change feed is "relay" (locally) */
   relay: LocalRelay | null;
@@ -116,6 +118,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     url: config.postgres.url,
     pglitePath: config.postgres.pglitePath,
     logger: logger.child({ component: "postgres" }),
+    fillFreshServer: config.changeFeed === "relay",
   });
 
   const relay =
@@ -138,8 +141,9 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     onCommitted: relay?.onCommitted,
     logger: logger.child({ component: "event-store" }),
   });
+  let readModelFilled: { events: number } | null = null;
   if (readModelRecreated || readModelCreated) {
-    await rebuildReadModels({
+    readModelFilled = await rebuildReadModels({
       pool: database.pool,
       eventStore,
       tenants: await eventStore.tenants(),
@@ -302,6 +306,7 @@ export async function createServices(config: AppConfig, options: ServiceOptions 
     kinesis,
     database,
     readModelRecreated,
+    readModelFilled,
     eventStore,
     relay,
     api,

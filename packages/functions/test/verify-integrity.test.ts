@@ -9,7 +9,6 @@ import { verifyTenant } from "@jobledger/core/application/audit/verify";
 import { decodeEvent, type EventEnvelope, encodeEvent } from "@jobledger/events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runExport } from "../src/cli/commands/export.ts";
-import { CliError } from "../src/cli/program.ts";
 import { eventually, startTestSystem, type TestSystem } from "./support/local-system.ts";
 
 let sys: TestSystem;
@@ -68,19 +67,20 @@ describe("export CLI", () => {
       DYNAMODB_ENDPOINT: sys.config.dynamodb.endpoint,
       JOBLEDGER_EVENTS_TABLE: sys.config.dynamodb.eventsTable,
     };
-    const count = await runExport({ job: id, type: ["JobCreated,JobPaused"] }, out, env);
-    expect(count).toBe(2);
+    const result = await runExport({ job: id, type: ["JobCreated,JobPaused"] }, out, env);
+    expect(result).toEqual({ lines: 2, closed: false, throughApi: false });
     expect(lines().map((l) => [l.stream, l.version, l.type])).toEqual([
       [`default/job/${id}`, 1, "JobCreated"],
       [`default/job/${id}`, 3, "JobPaused"],
     ]);
   });
 
-  it("says clearly that the running local runtime holds the data folder", async () => {
-    const { out } = collector();
-    const attempt = runExport({}, out, { JOBLEDGER_DATA_DIR: sys.config.dataDir });
-    await expect(attempt).rejects.toBeInstanceOf(CliError);
-    await expect(attempt).rejects.toThrow(/local runtime is running/);
+  it("reads through the running local system's API when it holds the data folder", async () => {
+    const id = await jobWithThreeCommits("through the api");
+    const { out, lines } = collector();
+    const result = await runExport({ job: id }, out, { JOBLEDGER_DATA_DIR: sys.config.dataDir });
+    expect(result).toEqual({ lines: 3, closed: false, throughApi: true });
+    expect(lines().map((l) => l.type)).toEqual(["JobCreated", "JobUpdated", "JobPaused"]);
   });
 
   it("rejects a malformed --from", async () => {

@@ -3,7 +3,13 @@
  * under `commands/` and is registered here. Errors a user can fix print one clear line and
  * exit with status 2; anything else exits with 1.
  */
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+
+/** the version of the `@jobledger/functions` package this CLI is part of */
+export const CLI_VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 /** A mistake the user can fix (bad option, unknown id): printed as one line, exit status 2. */
 export class CliError extends Error {
@@ -13,6 +19,7 @@ export class CliError extends Error {
 export function createProgram(): Command {
   const program = new Command("jobledger")
     .description("Jobledger: schedules and runs HTTP jobs; every change and every run is an event")
+    .version(CLI_VERSION, "-V, --version", "print the version")
     .showHelpAfterError()
     .exitOverride();
   return program;

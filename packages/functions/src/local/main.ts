@@ -28,7 +28,7 @@ try {
     `  Data folder    ${config.dataDir}`,
     ...(system.devToken
       ? [
-          `  Dev token      tenant "${config.defaultTenant}", admin (also in ${config.dataDir}/dev-token):`,
+          `  Dev token      tenant "${config.defaultTenant}", operator (also in ${config.dataDir}/dev-token):`,
           `    curl -H "Authorization: Bearer $(cat ${config.dataDir}/dev-token)" ${url}/v1/jobs`,
           `    ${system.devToken}`,
         ]
@@ -39,6 +39,11 @@ try {
         ? `keys under ${config.redis.keyPrefix}:  (this data folder's own; JOBLEDGER_REDIS_PREFIX sets another)`
         : "off (queries are served from Postgres)"
     }`,
+    ...(system.services.readModelFilled && !system.services.readModelRecreated
+      ? [
+          `  Read model     was empty (a new database): filled from the event store, ${system.services.readModelFilled.events} events`,
+        ]
+      : []),
     ...(system.services.readModelRecreated
       ? [
           `  !! The embedded Postgres could not be reopened (${system.services.readModelRecreated.reason}).`,

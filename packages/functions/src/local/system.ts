@@ -167,6 +167,8 @@ export async function startLocalSystem(options: LocalSystemOptions = {}): Promis
     });
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.api.host === "0.0.0.0" ? "localhost" : config.api.host}:${port}`;
+    // the CLI finds the API here (cli/api-client.ts), as it finds the dev token
+    await writeFile(path.join(config.dataDir, "api-url"), `${url}\n`);
 
     let stopping: Promise<void> | undefined;
     return {
@@ -243,8 +245,10 @@ function startTicker(
 
 /**
  * Locally the runtime is its own token issuer (unless JOBLEDGER_JWKS_URL names another): its
- * key pair lives in <dataDir>/auth/, its public key verifies tokens, and a year-long admin token
- * for the default tenant is written to <dataDir>/dev-token.
+ * key pair lives in <dataDir>/auth/, its public key verifies tokens, and a year-long token for
+ * the default tenant is written to <dataDir>/dev-token. Whoever starts the local system runs the
+ * platform, so the token's role is `operator` (ADR 0012): admin in its tenant, and the System
+ * page's system-wide figures (consumer lag, throughput, every tenant's parked records).
  */
 async function localAuth(config: AppConfig): Promise<string | null> {
   if (config.auth.jwksUrl) return null;
@@ -254,7 +258,7 @@ async function localAuth(config: AppConfig): Promise<string | null> {
   config.auth.audience = issuer.audience;
   const token = await issuer.mint({
     tenant: config.defaultTenant,
-    role: "admin",
+    role: "operator",
     subject: "dev",
     ttlSeconds: 365 * 86400,
   });

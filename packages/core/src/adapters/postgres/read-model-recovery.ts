@@ -7,8 +7,9 @@
  * does not exist yet (first start, or deleted on purpose) is filled the same way, so deleting
  * `.data/pglite` with the system stopped is how a local read model is rebuilt by hand.
  *
- * Only PGlite is handled so: a PostgreSQL server (`url`) that cannot be reached is an error to
- * report, not a folder to replace.
+ * Only PGlite is moved aside: a PostgreSQL server (`url`) that cannot be reached is an error to
+ * report, not a folder to replace. A server database that is new (this start created its
+ * tables) is filled like a new folder when the caller asks (`fillFreshServer`, locally).
  */
 import { existsSync } from "node:fs";
 import { rename } from "node:fs/promises";
@@ -47,14 +48,25 @@ export interface OpenedReadModel {
  * process ({@link FolderLocked}) is not touched.
  */
 export async function openReadModel(
-  options: OpenDatabaseOptions & { logger: Logger; now?: () => Date },
+  options: OpenDatabaseOptions & {
+    logger: Logger;
+    now?: () => Date;
+    /**
+     * a PostgreSQL server (`url`) whose schema this start creates is filled from the event store
+     * too (`created`); the local runtime sets it, Lambdas leave a new database to `replay`
+     */
+    fillFreshServer?: boolean;
+  },
 ): Promise<OpenedReadModel> {
   const folder = options.url ? undefined : options.pglitePath;
   if (folder === undefined || !existsSync(folder)) {
-    return { database: await openMigrated(options), recreated: null, created: folder !== undefined };
+    const { database, fresh } = await openMigrated(options);
+    // a server database whose schema this call created is as empty as a new folder
+    const created = folder !== undefined || (fresh && options.fillFreshServer === true);
+    return { database, recreated: null, created };
   }
   try {
-    return { database: await openMigrated(options), recreated: null, created: false };
+    return { database: (await openMigrated(options)).database, recreated: null, created: false };
   } catch (error) {
     if (error instanceof FolderLocked) throw error;
     const reason = error instanceof Error ? error.message : String(error);
@@ -66,15 +78,20 @@ export async function openReadModel(
         `moving the folder to ${movedTo} and rebuilding them from the event store`,
     );
     await rename(folder, movedTo);
-    return { database: await openMigrated(options), recreated: { reason, movedTo }, created: false };
+    return {
+      database: (await openMigrated(options)).database,
+      recreated: { reason, movedTo },
+      created: false,
+    };
   }
 }
 
-async function openMigrated(options: OpenDatabaseOptions): Promise<Database> {
+/** Opens and migrates; `fresh` when this call created the schema (it applied the first migration). */
+async function openMigrated(options: OpenDatabaseOptions): Promise<{ database: Database; fresh: boolean }> {
   const database = await openDatabase(options);
   try {
-    await migrate(database.pool);
-    return database;
+    const { applied } = await migrate(database.pool);
+    return { database, fresh: applied.some((m) => m.version === 1) };
   } catch (error) {
     await database.close();
     throw error;

@@ -28,7 +28,9 @@ import type { Projection } from "./projector.ts";
 import { withTransaction } from "./transaction.ts";
 
 export interface PostgresRebuildOptions {
-  url: string;
+  /** a PostgreSQL server; without it the embedded PGlite in `pglitePath` (its owner stopped) */
+  url?: string;
+  pglitePath?: string;
   /** the live read model's schema, e.g. "public" */
   liveSchema: string;
   eventStore: Pick<EventStore, "readStreamAll">;
@@ -112,7 +114,12 @@ export function createPostgresRebuildTarget(options: PostgresRebuildOptions): Re
         );
       }
       await db?.close();
-      db = await openDatabase({ url: options.url, schema: shadow, logger: options.logger });
+      db = await openDatabase({
+        url: options.url,
+        pglitePath: options.pglitePath,
+        schema: shadow,
+        logger: options.logger,
+      });
       const pool = db.pool;
       const fresh =
         (

@@ -5,8 +5,8 @@
  * Which event store: `DYNAMODB_ENDPOINT` (or AWS) when configured. Otherwise the local data
  * folder's embedded DynamoDB: the command takes the runtime's folder lock and starts dynalite
  * on `<dataDir>/dynamodb` itself. When the local runtime is running it holds that lock (the
- * embedded store cannot be shared), and the command says so: stop it, or export through its
- * API (`GET /v1/audit/export`).
+ * embedded store cannot be shared): commands that write say to stop it first; `export`, which
+ * only reads, reads through its API instead (`GET /v1/audit/export`).
  */
 import { once } from "node:events";
 import path from "node:path";
@@ -23,6 +23,7 @@ import { type ExportFilter, exportLines, ndjsonLine } from "@jobledger/core/appl
 import { type AppConfig, loadConfig } from "@jobledger/core/config";
 import { createLogger } from "@jobledger/core/logging";
 import type { Command } from "commander";
+import { apiClient } from "../api-client.ts";
 import { CliError } from "../program.ts";
 
 export interface EventStoreAccess {
@@ -32,12 +33,27 @@ export interface EventStoreAccess {
   close(): Promise<void>;
 }
 
+/** The local system holds the data folder's embedded stores: the command says what to stop. */
+export class LocalSystemRunning extends CliError {
+  constructor(
+    readonly dataDir: string,
+    command: string,
+  ) {
+    super(
+      `the local system is running on ${dataDir} and holds its embedded DynamoDB and Postgres: ` +
+        `stop it first (Ctrl-C where npm start runs), then run ${command} again` +
+        " (or point DYNAMODB_ENDPOINT and DATABASE_URL at servers that can be shared)",
+    );
+  }
+}
+
 /**
  * Opens the configured event store for a CLI command (see the module comment). Throws
- * CliError when the local runtime holds the data folder.
+ * LocalSystemRunning (a CliError) when the local runtime holds the data folder.
  */
 export async function openEventStore(
   env: Record<string, string | undefined> = process.env,
+  command = "this command",
 ): Promise<EventStoreAccess> {
   const config = loadConfig(env);
   let lock: FolderLock | null = null;
@@ -46,12 +62,7 @@ export async function openEventStore(
     try {
       lock = acquireFolderLock(path.join(config.dataDir, "runtime"));
     } catch (error) {
-      if (error instanceof FolderLocked) {
-        throw new CliError(
-          `the local runtime is running on ${config.dataDir} and holds its embedded DynamoDB: ` +
-            "stop it first, or use its API (GET /v1/audit/export), or set DYNAMODB_ENDPOINT",
-        );
-      }
+      if (error instanceof FolderLocked) throw new LocalSystemRunning(config.dataDir, command);
       throw error;
     }
     try {
@@ -122,26 +133,104 @@ export function exportFilter(options: ExportOptions): ExportFilter {
   };
 }
 
-/** Writes the export to `out`; returns the number of lines written. */
+export interface ExportResult {
+  lines: number;
+  /** the reader went away (`export | head`): the export stopped there */
+  closed: boolean;
+  /** the local system was running: the export came through its API (the token's tenant) */
+  throughApi: boolean;
+}
+
+/**
+ * Writes the export to `out`. Beside a running local system (which holds the embedded event
+ * store) it reads through the system's API instead (`GET /v1/audit/export`, the dev token's
+ * tenant). A reader that goes away ends the export quietly.
+ */
 export async function runExport(
   options: ExportOptions,
   out: Writable,
   env: Record<string, string | undefined> = process.env,
-): Promise<number> {
+): Promise<ExportResult> {
   const filter = exportFilter(options);
-  const access = await openEventStore(env);
+  let closed = false;
+  const onError = (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") closed = true;
+    else throw error;
+  };
+  out.on("error", onError);
+  const write = async (text: string) => {
+    if (closed) return;
+    if (!out.write(text)) await once(out, "drain").catch(() => undefined);
+  };
   try {
-    const tenant = options.tenant ?? access.config.defaultTenant;
-    const scope = options.job ? { tenant, jobId: options.job } : { tenant };
-    let count = 0;
-    for await (const line of exportLines(access.store, scope, filter)) {
-      if (!out.write(ndjsonLine(line))) await once(out, "drain");
-      count++;
+    let access: EventStoreAccess;
+    try {
+      access = await openEventStore(env, "export");
+    } catch (error) {
+      if (!(error instanceof LocalSystemRunning)) throw error;
+      const viaApi = await exportThroughApi(options, error.dataDir, env, write, () => closed);
+      return { ...viaApi, closed, throughApi: true };
     }
-    return count;
+    try {
+      const tenant = options.tenant ?? access.config.defaultTenant;
+      const scope = options.job ? { tenant, jobId: options.job } : { tenant };
+      let lines = 0;
+      for await (const line of exportLines(access.store, scope, filter)) {
+        if (closed) break;
+        await write(ndjsonLine(line));
+        lines++;
+      }
+      return { lines, closed, throughApi: false };
+    } finally {
+      await access.close();
+    }
   } finally {
-    await access.close();
+    out.off("error", onError);
   }
+}
+
+async function exportThroughApi(
+  options: ExportOptions,
+  dataDir: string,
+  env: Record<string, string | undefined>,
+  write: (text: string) => Promise<void>,
+  closed: () => boolean,
+): Promise<{ lines: number }> {
+  const query = new URLSearchParams();
+  if (options.from) query.set("from", options.from);
+  if (options.to) query.set("to", options.to);
+  const types = exportFilter(options).types;
+  if (types?.length) query.set("type", types.join(","));
+  const route = `${options.job ? `/v1/jobs/${encodeURIComponent(options.job)}/events/export` : "/v1/audit/export"}${
+    query.size ? `?${query}` : ""
+  }`;
+  const api = await apiClient({ dataDir }, env);
+  const response = await api.fetch("GET", route);
+  if (options.tenant)
+    process.stderr.write(`jobledger: through the API the token's tenant is exported (--tenant is ignored)\n`);
+  let lines = 0;
+  const decoder = new TextDecoder();
+  let rest = "";
+  const reader = response.body?.getReader();
+  while (reader) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (closed()) {
+      await reader.cancel();
+      break;
+    }
+    const text = rest + decoder.decode(value, { stream: true });
+    const end = text.lastIndexOf("\n") + 1;
+    rest = text.slice(end);
+    if (end === 0) continue;
+    lines += text.slice(0, end).split("\n").length - 1;
+    await write(text.slice(0, end));
+  }
+  if (rest && !closed()) {
+    await write(rest);
+    lines++;
+  }
+  return { lines };
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -156,7 +245,10 @@ export function register(program: Command): void {
     .option("--to <instant>", "events that occurred before this ISO instant")
     .option("--type <types>", "event types, comma-separated or repeated", collect)
     .action(async (options: ExportOptions) => {
-      const count = await runExport(options, process.stdout);
-      process.stderr.write(`jobledger: exported ${count} events\n`);
+      const result = await runExport(options, process.stdout);
+      if (result.closed) return; // `export | head`: the reader has what it wanted
+      process.stderr.write(
+        `jobledger: exported ${result.lines} events${result.throughApi ? " (through the running system's API)" : ""}\n`,
+      );
     });
 }

@@ -16,7 +16,9 @@
 import { rm } from "node:fs/promises";
 import { createLakeObjectStore } from "@jobledger/core/adapters/lake/from-config";
 import { createLakeRebuildTarget } from "@jobledger/core/adapters/lake/rebuild-target";
-import { openDatabase } from "@jobledger/core/adapters/postgres/database";
+import { type OpenDatabaseOptions, openDatabase } from "@jobledger/core/adapters/postgres/database";
+import { FolderLocked } from "@jobledger/core/adapters/postgres/folder-lock";
+import { migrate } from "@jobledger/core/adapters/postgres/migrate";
 import { readModelTenants } from "@jobledger/core/adapters/postgres/rebuild-read-model-rows";
 import { createPostgresRebuildTarget } from "@jobledger/core/adapters/postgres/rebuild-target";
 import { connectRedis, type RedisClient } from "@jobledger/core/adapters/redis/connection";
@@ -126,27 +128,27 @@ export async function runReplay(
   if (options.projection === "redis" || options.projection === "lake") {
     return runOtherReplay({ ...options, projection: options.projection }, env, signal);
   }
-  const url = env.DATABASE_URL;
-  if (!url) {
-    throw new CliError(
-      "replay needs DATABASE_URL (a PostgreSQL server): the embedded PGlite cannot hold a shadow copy beside a running system",
-    );
-  }
-  const access = await openEventStore(env);
+  const url = env.DATABASE_URL || undefined;
+  // without DATABASE_URL the read model is the data folder's embedded PGlite: one process may
+  // open it, so the rebuild runs with the local system stopped (openEventStore says so)
+  const access = await openEventStore(env, "replay");
+  const pglitePath = url ? undefined : access.config.postgres.pglitePath;
   const logger = createLogger("replay", "warn");
   try {
     let tenants: string[];
-    if (options.tenant) tenants = [options.tenant];
-    else {
-      const db = await openDatabase({ url, schema: options.schema, logger });
-      try {
-        tenants = [...new Set([access.config.defaultTenant, ...(await readModelTenants(db.pool))])];
-      } finally {
-        await db.close();
-      }
+    const db = await openReadModelOrSay({ url, pglitePath, schema: options.schema, logger });
+    try {
+      // a fresh database has no tables yet: create them, so the copy has a live side to compare with
+      await migrate(db.pool);
+      tenants = options.tenant
+        ? [options.tenant]
+        : [...new Set([access.config.defaultTenant, ...(await readModelTenants(db.pool))])];
+    } finally {
+      await db.close();
     }
     const target = createPostgresRebuildTarget({
       url,
+      pglitePath,
       liveSchema: options.schema,
       eventStore: access.store,
       logger,
@@ -154,6 +156,21 @@ export async function runReplay(
     return await rebuildWithProgress(access, target, tenants, options, signal);
   } finally {
     await access.close();
+  }
+}
+
+/** Opens the read model's database; a PGlite folder another process holds is a CliError. */
+async function openReadModelOrSay(options: OpenDatabaseOptions) {
+  try {
+    return await openDatabase(options);
+  } catch (error) {
+    if (error instanceof FolderLocked) {
+      throw new CliError(
+        `the embedded Postgres in ${options.pglitePath} is open in another process (${error.message}): ` +
+          "stop the local system first (Ctrl-C where npm start runs), or set DATABASE_URL to a PostgreSQL server",
+      );
+    }
+    throw error;
   }
 }
 
