@@ -118,6 +118,22 @@ export async function ensureTable(
   await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName });
 }
 
+/** Creates a pay-per-request table keyed by a string `pk` and a string `sk` if it is missing. */
+export function ensurePkSkTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  return ensureTable(client, {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "sk", AttributeType: "S" },
+    ],
+    KeySchema: [
+      { AttributeName: "pk", KeyType: "HASH" },
+      { AttributeName: "sk", KeyType: "RANGE" },
+    ],
+  });
+}
+
 /** Creates the events table with both GSIs if it is missing (local runtime and tests). */
 export function ensureEventStoreTable(client: DynamoDBClient, tableName: string): Promise<void> {
   return ensureTable(client, eventStoreTableDefinition(tableName));

@@ -14,7 +14,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { ParkedRecordStore, ParkedStream } from "../../ports/parked-records.ts";
-import { ensureTable } from "./event-store-table.ts";
+import { ensurePkSkTable } from "./event-store-table.ts";
 
 export interface DynamoParkedRecordStoreOptions {
   doc: DynamoDBDocumentClient;
@@ -140,16 +140,5 @@ export function createDynamoParkedRecordStore(options: DynamoParkedRecordStoreOp
 
 /** Creates the table when missing (local runtime and tests; on AWS the infrastructure does). */
 export function ensureParkedRecordsTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  return ensureTable(client, {
-    TableName: tableName,
-    BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: [
-      { AttributeName: "pk", AttributeType: "S" },
-      { AttributeName: "sk", AttributeType: "S" },
-    ],
-    KeySchema: [
-      { AttributeName: "pk", KeyType: "HASH" },
-      { AttributeName: "sk", KeyType: "RANGE" },
-    ],
-  });
+  return ensurePkSkTable(client, tableName);
 }

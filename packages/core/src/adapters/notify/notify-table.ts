@@ -6,7 +6,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Entity } from "electrodb";
-import { ensureTable } from "../dynamodb/event-store-table.ts";
+import { ensurePkSkTable } from "../dynamodb/event-store-table.ts";
 
 const SERVICE = "jobledger-notify";
 
@@ -18,18 +18,7 @@ const SERVICE = "jobledger-notify";
 export const KEY_CASING = "none" as const;
 
 export function ensureNotificationsTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  return ensureTable(client, {
-    TableName: tableName,
-    BillingMode: "PAY_PER_REQUEST",
-    AttributeDefinitions: [
-      { AttributeName: "pk", AttributeType: "S" },
-      { AttributeName: "sk", AttributeType: "S" },
-    ],
-    KeySchema: [
-      { AttributeName: "pk", KeyType: "HASH" },
-      { AttributeName: "sk", KeyType: "RANGE" },
-    ],
-  });
+  return ensurePkSkTable(client, tableName);
 }
 
 export function preferenceEntity(doc: DynamoDBDocumentClient, table: string) {
