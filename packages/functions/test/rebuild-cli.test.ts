@@ -24,10 +24,6 @@ describe("replay CLI", () => {
     expect(() => shadowLakePrefix("", "../elsewhere/")).toThrow(/letters, digits/);
   });
 
-  it("asks for DATABASE_URL instead of touching the embedded database", async () => {
-    await expect(runReplay({ projection: "postgres", schema: "public" }, {})).rejects.toThrow(/DATABASE_URL/);
-  });
-
   it("reads ISO 8601 instants with a zone, and nothing else", () => {
     expect(parseInstant("to", "2026-11-23T12:00:00Z").toISOString()).toBe("2026-11-23T12:00:00.000Z");
     expect(parseInstant("to", "2026-11-23T13:30:00.25+01:30").toISOString()).toBe("2026-11-23T12:00:00.250Z");

@@ -3,8 +3,8 @@
  * from the event store into a fresh copy (Postgres: the shadow schema `<schema>_rebuild`)
  * while the live one keeps serving, with a progress bar (events/s, ETA); resumable (run the
  * same command again after an interruption); reports what differed between the old and the
- * new copy; then switches atomically (not with --dry-run). Postgres needs DATABASE_URL (a
- * PostgreSQL server); redis rebuilds under `<prefix>_rebuild` and RENAMEs per tenant; lake
+ * new copy; then switches atomically (not with --dry-run). Postgres is DATABASE_URL's server,
+ * or the data folder's embedded PGlite with the local system stopped; redis rebuilds under `<prefix>_rebuild` and RENAMEs per tenant; lake
  * rebuilds into a fresh prefix and the switch is setting JOBLEDGER_LAKE_PREFIX (docs/audit.md).
  * Opens the event store like `export`.
  *
