@@ -285,8 +285,8 @@ describe("isTransientFailure", () => {
     const nul = Object.assign(new Error("unsupported Unicode escape sequence"), { code: "22P05" });
     expect(isTransientFailure(nul)).toBe(false);
     expect(isTransientFailure(new TypeError("cannot read properties of undefined"))).toBe(false);
-    expect(isTransientFailure(Object.assign(new Error("bad key"), { $metadata: { httpStatusCode: 400 } }))).toBe(
-      false,
-    );
+    expect(
+      isTransientFailure(Object.assign(new Error("bad key"), { $metadata: { httpStatusCode: 400 } })),
+    ).toBe(false);
   });
 });
