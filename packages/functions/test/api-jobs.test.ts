@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, startTestSystem, type TestSystem } from "./support/local-system.ts";
+import {
+  jobBody as definition,
+  eventually,
+  startTestSystem,
+  type TestSystem,
+} from "./support/local-system.ts";
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -7,14 +12,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sys?.stop();
-});
-
-const definition = (overrides: Record<string, unknown> = {}) => ({
-  name: "nightly report",
-  request: { method: "POST", url: "https://example.com/hooks/report", body: "{}", timeoutMs: 5000 },
-  schedule: { type: "cron", expression: "0 2 * * *", timezone: "Europe/Berlin" },
-  tags: ["reports"],
-  ...overrides,
 });
 
 async function problemOf(res: Response) {

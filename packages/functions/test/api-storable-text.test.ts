@@ -5,7 +5,7 @@
  */
 import { localIssuer } from "@jobledger/core/adapters/auth/local-issuer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestSystem, type TestSystem } from "./support/local-system.ts";
+import { jobBody as definition, startTestSystem, type TestSystem } from "./support/local-system.ts";
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -13,14 +13,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sys?.stop();
-});
-
-const definition = (overrides: Record<string, unknown> = {}) => ({
-  name: "nightly report",
-  request: { method: "POST", url: "https://example.com/hooks/report", body: "{}", timeoutMs: 5000 },
-  schedule: { type: "cron", expression: "0 2 * * *", timezone: "Europe/Berlin" },
-  tags: ["reports"],
-  ...overrides,
 });
 
 interface ProblemBody {

@@ -45,6 +45,15 @@ export async function startTestSystem(
   };
 }
 
+/** A valid `POST /v1/jobs` body (a nightly cron job to a public URL), with overrides. */
+export const jobBody = (overrides: Record<string, unknown> = {}) => ({
+  name: "nightly report",
+  request: { method: "POST", url: "https://example.com/hooks/report", body: "{}", timeoutMs: 5000 },
+  schedule: { type: "cron", expression: "0 2 * * *", timezone: "Europe/Berlin" },
+  tags: ["reports"],
+  ...overrides,
+});
+
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
